@@ -1,0 +1,96 @@
+/**
+ * Per-environment defaults, in one place. A stack file only states where it differs from these.
+ * Cost notes are list prices (pay-as-you-go, Linux, West Europe, 730 h/month) as of 2026; see README "Cost".
+ */
+export type Environment = "dev" | "prod";
+
+export const ENVIRONMENTS: readonly Environment[] = ["dev", "prod"];
+
+/** The API keys the MCP server reads by default (env var names; Key Vault stores them as openai-api-key, ...). */
+export const DEFAULT_API_KEYS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "TAVILY_API_KEY"];
+
+/** Non-secret MCP server settings from the original plan (seeds/000); the ConfigMap adds the wiring values. */
+export const DEFAULT_MCP_SETTINGS: Record<string, string> = {
+    QDRANT_COLLECTION: "crypto_docs",
+    LLM_SYNTHESIS_MODEL: "gpt-4.1",
+    LLM_EVALUATION_MODEL: "gpt-4.1-mini",
+    LLM_REFINEMENT_MODEL: "gpt-4.1",
+    LLM_ANALYZER_MODEL: "gpt-4.1-mini",
+    LLM_MAX_TOKENS: "4000",
+    LLM_TEMPERATURE: "0.3",
+    AGENTIC_EVALUATION_ENABLED: "true",
+    AGENTIC_MAX_ITERATIONS: "3",
+    AGENTIC_AUTO_RETURN_THRESHOLD: "85",
+    MCP_RESPONSE_METADATA: "true",
+};
+
+/** The defaults as plain data (the shape of the stack config), deep-merged under what the stack sets. */
+export function environmentDefaults(environment: Environment): Record<string, unknown> {
+    const prod = environment === "prod";
+    return {
+        location: "westeurope",
+        namePrefix: "mcp",
+        tags: {},
+        kubeloginMode: "azurecli",
+        apiKeys: [...DEFAULT_API_KEYS],
+        cluster: {
+            // Free tier has no uptime SLA; Standard adds the financially backed API server SLA prod needs.
+            tier: prod ? "Standard" : "Free",
+            zones: prod ? ["1", "2", "3"] : [],
+            // B2ms (2 vCPU, 8 GiB) is the cheapest size that fits the add-ons plus MCP and Qdrant; its
+            // cache is too small for an ephemeral OS disk, so it gets a small managed disk instead.
+            systemPool: prod
+                ? { vmSize: "Standard_D2ds_v5", minCount: 2, maxCount: 3, osDiskType: "Ephemeral", osDiskSizeGB: 64 }
+                : { vmSize: "Standard_B2ms", minCount: 1, maxCount: 3, osDiskType: "Managed", osDiskSizeGB: 32 },
+            // One user node per zone at minimum, so a zone outage leaves MCP and Qdrant schedulable.
+            userPool: prod
+                ? { vmSize: "Standard_D2ds_v5", minCount: 3, maxCount: 6, osDiskType: "Ephemeral", osDiskSizeGB: 64 }
+                : null,
+            authorizedIpRanges: [],
+            upgradeChannel: prod ? "stable" : "patch",
+            nodeOsUpgradeChannel: "NodeImage",
+            network: { podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIp: "10.0.0.10" },
+            managedPrometheus: prod,
+            logRetentionDays: prod ? 90 : 30,
+            // Caps Log Analytics ingestion in dev, where logs are the largest variable cost; -1 is no cap.
+            logDailyQuotaGb: prod ? -1 : 0.2,
+        },
+        registry: { sku: prod ? "Standard" : "Basic" },
+        keyVault: {
+            sku: "standard",
+            softDeleteRetentionDays: prod ? 90 : 7,
+            purgeProtection: prod,
+        },
+        namespace: "mcp-server",
+        mcpServer: {
+            image: "mcp-server:1.0.0",
+            minReplicas: prod ? 2 : 1,
+            maxReplicas: prod ? 10 : 3,
+            resources: {
+                requests: { cpu: "250m", memory: "512Mi" },
+                limits: { cpu: "1000m", memory: "2Gi" },
+            },
+            targetCpuUtilization: 70,
+            targetMemoryUtilization: 80,
+            dataVolumeSize: "5Gi",
+            indexInitCommand: [],
+            settings: {},
+        },
+        endpoint: {
+            // Prod is internal by default (DESIGN.md pitfall 10): a public MCP endpoint spends LLM credits
+            // for anyone who finds it.
+            internal: prod,
+            sourceRanges: [],
+            // Azure LB idle timeout in minutes (4-30); the 4-minute default silently cuts idle SSE streams.
+            idleTimeoutMinutes: 30,
+        },
+        qdrant: {
+            image: "qdrant/qdrant:v1.13.4-unprivileged",
+            storageSize: prod ? "50Gi" : "10Gi",
+            resources: {
+                requests: { cpu: prod ? "500m" : "250m", memory: "1Gi" },
+                limits: { cpu: "1000m", memory: prod ? "4Gi" : "2Gi" },
+            },
+        },
+    };
+}
