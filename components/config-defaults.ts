@@ -32,6 +32,7 @@ export function environmentDefaults(environment: Environment): Record<string, un
         namePrefix: "mcp",
         tags: {},
         kubeloginMode: "azurecli",
+        deployerPrincipalType: "User",
         apiKeys: [...DEFAULT_API_KEYS],
         cluster: {
             // Free tier has no uptime SLA; Standard adds the financially backed API server SLA prod needs.

@@ -7,6 +7,7 @@
  * the `pulumi config set` command that fixes it. Secret values never appear in it.
  */
 import * as util from "util";
+import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { DEFAULT_API_KEYS, DEFAULT_MCP_SETTINGS, ENVIRONMENTS, Environment, environmentDefaults } from "./config-defaults";
@@ -63,6 +64,8 @@ export interface StackConfig {
     readonly namePrefix: string;
     readonly tags: Readonly<Record<string, string>>;
     readonly kubeloginMode: KubeloginMode;
+    /** Kind of principal that runs `pulumi up` (laptop user or CI service principal), for its AKS admin role. */
+    readonly deployerPrincipalType: "User" | "ServicePrincipal" | "Group";
     readonly cluster: {
         readonly kubernetesVersion?: string;
         readonly tier: "Free" | "Standard" | "Premium";
@@ -219,6 +222,7 @@ const schema = z.strictObject({
     namePrefix: text(/^[a-z][a-z0-9]{0,11}$/, "1-12 lowercase letters and digits, starting with a letter"),
     tags: z.record(z.string(), z.string(allowedText("string tag values")), allowedText("a map of tag names to strings")),
     kubeloginMode: oneOf(["azurecli", "workloadidentity", "spn", "msi"] as const),
+    deployerPrincipalType: oneOf(["User", "ServicePrincipal", "Group"] as const),
     apiKeys: z.array(text(ENV_VAR, "an env var name such as OPENAI_API_KEY"), allowedText("a list of env var names")),
     cluster: z.strictObject({
         kubernetesVersion: text(/^\d+\.\d+(\.\d+)?$/, "a Kubernetes version such as 1.33").optional(),
@@ -268,7 +272,7 @@ const schema = z.strictObject({
 type ParsedConfig = z.infer<typeof schema>;
 
 /** Keys whose value is a plain string in the raw config map; every other key holds JSON. */
-const STRING_KEYS = new Set(["environment", "location", "namePrefix", "kubeloginMode", "namespace"]);
+const STRING_KEYS = new Set(["environment", "location", "namePrefix", "kubeloginMode", "deployerPrincipalType", "namespace"]);
 
 /** Settings the workloads layer derives itself; a stack may not override them. */
 export const RESERVED_SETTINGS = ["MCP_PORT", "MCP_HOST", "QDRANT_URL", "QDRANT_API_KEY", "SQLITE_PATH"];
@@ -530,4 +534,18 @@ function deepFreeze<T>(value: T): T {
 /** The ConfigMap settings: the plan's defaults with the stack's overrides on top. */
 export function mcpSettings(cfg: StackConfig): Record<string, string> {
     return { ...DEFAULT_MCP_SETTINGS, ...cfg.mcpServer.settings };
+}
+
+/**
+ * Reads the current stack's config from the Pulumi runtime and validates it. Nothing is declared before
+ * this returns, so a bad value stops the program before any resource exists.
+ */
+export function loadStackConfig(): StackConfig {
+    // isConfigSecret is internal to the SDK (absent from its typings); the public API only offers
+    // per-key getSecret, which cannot tell a plaintext API key from a secret one.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+    const raw = pulumi.runtime.allConfig();
+    const secretKeys = Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k));
+    return parseStackConfig(raw, { stack: pulumi.getStack(), project: pulumi.getProject(), secretKeys });
 }

@@ -1,0 +1,215 @@
+/**
+ * The Azure platform of one stack: resource group, monitoring, ACR, AKS, the MCP workload identity with
+ * its federated credential, Key Vault with the API keys, the role assignments between them, and the
+ * Kubernetes provider for the new cluster. Its outputs are the plain inputs the workloads layer takes.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import * as resources from "@pulumi/azure-native/resources";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { StackConfig, sanitizeStackName } from "../config";
+import { azureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
+import { MCP_SERVER_SERVICE_ACCOUNT } from "../workload-identity";
+import { AksCluster } from "./cluster";
+import { WorkloadIdentity } from "./identity";
+import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
+import { ClusterDataCollection, LogWorkspace } from "./monitoring";
+import { Registry } from "./registry";
+import { BUILT_IN_ROLES, scopedRoleAssignment } from "./role-assignment";
+import { SecretsVault } from "./vault";
+
+export interface AzurePlatformArgs {
+    /** The validated stack config. */
+    readonly config: StackConfig;
+}
+
+/** Tags on every Azure resource; `environment` is what the policy pack keys prod rules on. */
+export function platformTags(config: StackConfig): Record<string, string> {
+    return { ...config.tags, environment: config.environment, project: config.project, stack: config.stack, "managed-by": "pulumi" };
+}
+
+export class AzurePlatform extends pulumi.ComponentResource {
+    readonly resourceGroupName: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly registryLoginServer: pulumi.Output<string>;
+    readonly identityClientId: pulumi.Output<string>;
+    readonly tenantId: pulumi.Output<string>;
+    readonly vaultName: pulumi.Output<string>;
+    readonly vaultUri: pulumi.Output<string>;
+    /** Secret: the converted kubeconfig. */
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    /** What the first MCP rollout must wait for: the federated credentials, the vault role and the secrets. */
+    readonly workloadDependencies: pulumi.Resource[];
+
+    constructor(name: string, args: AzurePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-aks:azure:AzurePlatform", name, {}, opts);
+        const cfg = args.config;
+        const tags = platformTags(cfg);
+        const stem = { prefix: cfg.namePrefix, stack: sanitizeStackName(cfg.stack) };
+        const fixedNames = azureNames(stem);
+        const client = authorization.getClientConfigOutput({ parent: this });
+
+        // Key Vault and ACR names are global and a deleted vault's name stays reserved for its soft-delete
+        // retention, so both carry a random suffix that is stable for the life of the stack.
+        const suffix = new random.RandomString(
+            `${name}-suffix`,
+            { length: UNIQUE_SUFFIX_LENGTH, special: false, upper: false, numeric: true, lower: true },
+            { parent: this },
+        );
+        const uniqueNames = suffix.result.apply((s) => azureNames(stem, s));
+
+        const group = new resources.ResourceGroup(
+            `${name}-rg`,
+            { resourceGroupName: fixedNames.resourceGroup, location: cfg.location, tags },
+            { parent: this },
+        );
+
+        const logs = new LogWorkspace(
+            `${name}-monitoring`,
+            {
+                resourceGroupName: group.name,
+                location: cfg.location,
+                workspaceName: fixedNames.logAnalytics,
+                retentionDays: cfg.cluster.logRetentionDays,
+                dailyQuotaGb: cfg.cluster.logDailyQuotaGb,
+                managedPrometheus: cfg.cluster.managedPrometheus,
+                tags,
+            },
+            { parent: this },
+        );
+
+        const registry = new Registry(
+            `${name}-registry`,
+            { resourceGroupName: group.name, location: cfg.location, registryName: uniqueNames.apply((n) => n.registry), sku: cfg.registry.sku, tags },
+            { parent: this },
+        );
+
+        const cluster = new AksCluster(
+            `${name}-cluster`,
+            {
+                config: cfg,
+                resourceGroupName: group.name,
+                clusterName: fixedNames.cluster,
+                dnsPrefix: fixedNames.dnsPrefix,
+                workspaceId: logs.workspaceId,
+                tenantId: client.tenantId,
+            },
+            { parent: this },
+        );
+
+        new ClusterDataCollection(
+            `${name}-data-collection`,
+            {
+                resourceGroupName: group.name,
+                location: cfg.location,
+                baseName: fixedNames.cluster,
+                clusterId: cluster.id,
+                workspaceId: logs.workspaceId,
+                prometheusWorkspaceId: logs.prometheusWorkspaceId,
+                tags,
+            },
+            { parent: this },
+        );
+
+        const identity = new WorkloadIdentity(
+            `${name}-identity`,
+            {
+                resourceGroupName: group.name,
+                location: cfg.location,
+                identityName: fixedNames.identity,
+                oidcIssuerUrl: cluster.oidcIssuerUrl,
+                subjects: [{ namespace: cfg.namespace, serviceAccount: MCP_SERVER_SERVICE_ACCOUNT }],
+                tags,
+            },
+            { parent: this },
+        );
+
+        const vault = new SecretsVault(
+            `${name}-vault`,
+            {
+                resourceGroupName: group.name,
+                location: cfg.location,
+                vaultName: uniqueNames.apply((n) => n.keyVault),
+                tenantId: client.tenantId,
+                sku: cfg.keyVault.sku,
+                softDeleteRetentionDays: cfg.keyVault.softDeleteRetentionDays,
+                purgeProtection: cfg.keyVault.purgeProtection,
+                secrets: cfg.secrets,
+                tags,
+            },
+            { parent: this },
+        );
+
+        scopedRoleAssignment(
+            `${name}-kubelet-acrpull`,
+            {
+                scope: registry.id,
+                principalId: cluster.kubeletObjectId,
+                principalType: "ServicePrincipal",
+                roleId: BUILT_IN_ROLES.acrPull,
+                subscriptionId: client.subscriptionId,
+                description: "AKS kubelet pulls the MCP server image",
+            },
+            { parent: this },
+        );
+        const vaultRole = scopedRoleAssignment(
+            `${name}-mcp-kv-secrets-user`,
+            {
+                scope: vault.id,
+                principalId: identity.principalId,
+                principalType: "ServicePrincipal",
+                roleId: BUILT_IN_ROLES.keyVaultSecretsUser,
+                subscriptionId: client.subscriptionId,
+                description: "MCP server workload identity reads its API keys",
+            },
+            { parent: this },
+        );
+        // The deployer needs Kubernetes RBAC on the cluster it just made: local accounts are off, so
+        // without this grant the provider below could not create a single object.
+        const adminRole = scopedRoleAssignment(
+            `${name}-deployer-aks-admin`,
+            {
+                scope: cluster.id,
+                principalId: client.objectId,
+                principalType: cfg.deployerPrincipalType,
+                roleId: BUILT_IN_ROLES.aksRbacClusterAdmin,
+                subscriptionId: client.subscriptionId,
+                description: "Principal running pulumi up deploys the MCP workloads",
+            },
+            { parent: this },
+        );
+
+        this.kubeconfig = clusterKubeconfig({
+            resourceGroupName: group.name,
+            clusterName: cluster.name,
+            clusterId: cluster.id,
+            kubelogin: { mode: cfg.kubeloginMode },
+        });
+        // Azure RBAC grants take a short while to reach the API server; depending on the grant at least
+        // orders it before the first Kubernetes call.
+        this.provider = clusterProvider(`${name}-k8s`, this.kubeconfig, { parent: this, dependsOn: [adminRole] });
+
+        this.resourceGroupName = group.name;
+        this.clusterName = cluster.name;
+        this.oidcIssuerUrl = cluster.oidcIssuerUrl;
+        this.registryLoginServer = registry.loginServer;
+        this.identityClientId = identity.clientId;
+        this.tenantId = client.tenantId;
+        this.vaultName = vault.name;
+        this.vaultUri = vault.uri;
+        this.workloadDependencies = [...identity.credentials, vaultRole, ...Object.values(vault.secrets)];
+
+        this.registerOutputs({
+            resourceGroupName: this.resourceGroupName,
+            clusterName: this.clusterName,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            registryLoginServer: this.registryLoginServer,
+            identityClientId: this.identityClientId,
+            vaultName: this.vaultName,
+            vaultUri: this.vaultUri,
+        });
+    }
+}

@@ -1,0 +1,195 @@
+import { strict as assert } from "assert";
+import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
+import { stackRawConfig, PLACEHOLDER } from "./harness";
+
+/** Parses a stack file with overrides; returns the ConfigError it throws, or fails. */
+function errorFor(stack: string, overrides: Record<string, string>, withoutFakeSecrets = false): ConfigError {
+    const { raw, secretKeys } = stackRawConfig(stack, { overrides, withoutFakeSecrets });
+    try {
+        parseStackConfig(raw, { stack, secretKeys });
+    } catch (e) {
+        if (e instanceof ConfigError) return e;
+        throw e;
+    }
+    assert.fail(`expected a ConfigError for ${JSON.stringify(overrides)}`);
+}
+
+function parse(stack: string, overrides: Record<string, string> = {}): StackConfig {
+    const { raw, secretKeys } = stackRawConfig(stack, { overrides });
+    return parseStackConfig(raw, { stack, secretKeys });
+}
+
+function onlyProblem(err: ConfigError, key: string) {
+    const p = err.problems.find((x) => x.key === key);
+    assert.ok(p, `no problem for ${key} in:\n${err.message}`);
+    return p;
+}
+
+describe("config: the real stack files", () => {
+    it("Pulumi.dev.yaml parses into the dev profile", () => {
+        const cfg = parse("dev");
+        assert.equal(cfg.environment, "dev");
+        assert.equal(cfg.cluster.tier, "Free");
+        assert.deepEqual(cfg.cluster.zones, []);
+        assert.equal(cfg.cluster.userPool, null);
+        assert.equal(cfg.keyVault.purgeProtection, false);
+        assert.ok(Object.isFrozen(cfg) && Object.isFrozen(cfg.cluster.systemPool), "config must be frozen");
+    });
+
+    it("Pulumi.prod.yaml parses into the prod profile", () => {
+        const cfg = parse("prod");
+        assert.equal(cfg.environment, "prod");
+        assert.equal(cfg.cluster.tier, "Standard");
+        assert.deepEqual(cfg.cluster.zones, ["1", "2", "3"]);
+        assert.ok(cfg.cluster.userPool, "prod has a user pool");
+        assert.ok(cfg.cluster.authorizedIpRanges.length > 0);
+        assert.equal(cfg.keyVault.purgeProtection, true);
+        assert.equal(cfg.endpoint.internal, true);
+    });
+
+    it("secrets are wrapped and never serialised", () => {
+        const cfg = parse("dev");
+        assert.deepEqual(Object.keys(cfg.secrets).sort(), ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "TAVILY_API_KEY"]);
+        assert.equal(cfg.secrets.OPENAI_API_KEY.reveal(), PLACEHOLDER.fakeSecret);
+        assert.ok(!JSON.stringify(cfg).includes(PLACEHOLDER.fakeSecret));
+        assert.ok(!require("util").inspect(cfg, { depth: 10 }).includes(PLACEHOLDER.fakeSecret));
+        assert.ok(!String(cfg.secrets.OPENAI_API_KEY).includes(PLACEHOLDER.fakeSecret));
+    });
+});
+
+describe("config: every bad value gives a clear error", () => {
+    it("an unknown top-level key names the key, suggests the right one and how to remove it", () => {
+        const err = errorFor("dev", { "mcp-aks:clustr": JSON.stringify({ tier: "Free" }) });
+        const p = onlyProblem(err, "clustr");
+        assert.match(p.allowed, /did you mean "cluster"/);
+        assert.match(p.fix, /pulumi config rm 'clustr' --stack dev/);
+    });
+
+    it("an unknown nested key is rejected", () => {
+        const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { vmSize: "Standard_B2ms", minCount: 1, maxCount: 2, osDiskType: "Managed", osDiskSizeGB: 32, spot: true } }) });
+        const p = onlyProblem(err, "cluster.systemPool.spot");
+        assert.match(p.fix, /pulumi config rm --path 'cluster.systemPool.spot'/);
+    });
+
+    it("a wrong type names the value and the expected type", () => {
+        const err = errorFor("dev", { "mcp-aks:endpoint": JSON.stringify({ internal: "yes" }) });
+        const p = onlyProblem(err, "endpoint.internal");
+        assert.equal(p.value, "yes");
+        assert.equal(p.allowed, "true or false");
+        assert.match(err.message, /mcp-aks:endpoint\.internal is "yes"; allowed: true or false/);
+        assert.match(p.fix, /pulumi config set --path endpoint\.internal false --stack dev/);
+    });
+
+    it("a node count out of range shows the range and the environment's default", () => {
+        const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { minCount: 0 } }) });
+        const p = onlyProblem(err, "cluster.systemPool.minCount");
+        assert.equal(p.value, 0);
+        assert.equal(p.allowed, "an integer from 1 to 100");
+        assert.match(p.fix, /pulumi config set --path cluster\.systemPool\.minCount 1 --stack dev/);
+    });
+
+    it("minCount above maxCount is rejected", () => {
+        const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { minCount: 5, maxCount: 3 } }) });
+        assert.match(onlyProblem(err, "cluster.systemPool.minCount").allowed, /at most maxCount \(3\)/);
+    });
+
+    it("a VM size that is not a string is rejected", () => {
+        const err = errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"], userPool: { vmSize: 4 } }) });
+        const p = onlyProblem(err, "cluster.userPool.vmSize");
+        assert.equal(p.value, 4);
+        assert.match(p.allowed, /Azure VM size string/);
+        assert.match(p.fix, /Standard_D2ds_v5/);
+    });
+
+    it("a CIDR that is not valid is rejected", () => {
+        const err = errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["10.0.0.300/24"] }) });
+        const p = onlyProblem(err, "cluster.authorizedIpRanges.0");
+        assert.equal(p.value, "10.0.0.300/24");
+        assert.match(p.allowed, /CIDR/);
+    });
+
+    it("a DNS service IP outside the service CIDR is rejected", () => {
+        const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ network: { dnsServiceIp: "10.1.0.10" } }) });
+        assert.match(onlyProblem(err, "cluster.network.dnsServiceIp").allowed, /inside cluster\.network\.serviceCidr/);
+    });
+
+    it("overlapping pod and service CIDRs are rejected", () => {
+        const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ network: { podCidr: "10.0.0.0/8" } }) });
+        assert.ok(onlyProblem(err, "cluster.network.podCidr"));
+    });
+
+    it("a name prefix too long for Key Vault's 24 characters names the limit", () => {
+        const err = errorFor("prod", { "mcp-aks:namePrefix": "platformteam" });
+        const p = onlyProblem(err, "namePrefix");
+        assert.equal(p.value, "platformteam");
+        assert.match(p.allowed, /Key Vault name "kv-platformteam-prod-xxxxxx" \(27 characters; Azure allows 3-24/);
+        assert.match(p.fix, /pulumi config set namePrefix mcp --stack prod/);
+    });
+
+    it("a missing required secret names the secret command, for each key", () => {
+        const err = errorFor("dev", {}, true);
+        for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "TAVILY_API_KEY"]) {
+            const p = onlyProblem(err, name);
+            assert.equal(p.value, undefined);
+            assert.equal(p.fix, `pulumi config set --secret ${name} '<value>' --stack dev`);
+        }
+        assert.match(err.message, /mcp-aks:OPENAI_API_KEY is not set/);
+    });
+
+    it("an API key set in plaintext is rejected without echoing it", () => {
+        const { raw, secretKeys } = stackRawConfig("dev", {});
+        const leaked = "sk-live-should-never-be-printed";
+        const err = (() => {
+            try {
+                parseStackConfig({ ...raw, "mcp-aks:OPENAI_API_KEY": leaked }, { stack: "dev", secretKeys: secretKeys.filter((k) => k !== "mcp-aks:OPENAI_API_KEY") });
+            } catch (e) {
+                return e as ConfigError;
+            }
+            return assert.fail("plaintext secret accepted");
+        })();
+        assert.match(onlyProblem(err, "OPENAI_API_KEY").fix, /--secret/);
+        assert.ok(!err.message.includes(leaked), "the secret value leaked into the error");
+    });
+
+    it("prod refuses an API server open to the internet and a public endpoint without source ranges", () => {
+        const err = errorFor("prod", {
+            "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: [] }),
+            "mcp-aks:endpoint": JSON.stringify({ internal: false }),
+        });
+        assert.match(onlyProblem(err, "cluster.authorizedIpRanges").fix, /pulumi config set --path 'cluster\.authorizedIpRanges\[0\]'/);
+        assert.ok(onlyProblem(err, "endpoint.sourceRanges"));
+    });
+
+    it("prod refuses to turn purge protection off", () => {
+        const err = errorFor("prod", { "mcp-aks:keyVault": JSON.stringify({ purgeProtection: false }) });
+        assert.ok(onlyProblem(err, "keyVault.purgeProtection"));
+    });
+
+    it("an image pinned to latest, or not pinned at all, is rejected", () => {
+        for (const image of ["mcp-server:latest", "mcp-server", "myacr.azurecr.io/mcp-server"]) {
+            const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ image }) });
+            assert.equal(onlyProblem(err, "mcpServer.image").value, image);
+        }
+        // A digest pin is fine.
+        const digest = `myacr.azurecr.io/mcp-server@sha256:${"a".repeat(64)}`;
+        assert.equal(parse("dev", { "mcp-aks:mcpServer": JSON.stringify({ image: digest }) }).mcpServer.image, digest);
+    });
+
+    it("an unknown environment is rejected with the allowed ones", () => {
+        const err = errorFor("dev", { "mcp-aks:environment": "staging" });
+        const p = onlyProblem(err, "environment");
+        assert.equal(p.value, "staging");
+        assert.match(p.allowed, /one of dev, prod/);
+    });
+
+    it("reports every problem at once", () => {
+        const err = errorFor("dev", { "mcp-aks:location": "West Europe", "mcp-aks:kubeloginMode": "devicecode" });
+        assert.deepEqual(err.problems.map((p) => p.key).sort(), ["kubeloginMode", "location"]);
+        assert.match(err.message, /2 problems/);
+    });
+
+    it("settings that the platform owns cannot be overridden", () => {
+        const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { QDRANT_URL: "http://elsewhere" } }) });
+        assert.ok(onlyProblem(err, "mcpServer.settings.QDRANT_URL"));
+    });
+});
