@@ -54,7 +54,7 @@ export function environmentDefaults(environment: Environment): Record<string, un
             managedPrometheus: prod,
             logRetentionDays: prod ? 90 : 30,
             // Caps Log Analytics ingestion in dev, where logs are the largest variable cost; -1 is no cap.
-            logDailyQuotaGb: prod ? -1 : 0.2,
+            logDailyQuotaGb: prod ? -1 : 0.1,
         },
         registry: { sku: prod ? "Standard" : "Basic" },
         keyVault: {

@@ -32,6 +32,8 @@ export interface CapturedResource {
     readonly type: string;
     readonly name: string;
     readonly urn: string;
+    /** The id the simulated cloud assigned ("" during preview). */
+    readonly id: string;
     readonly custom: boolean;
     /** Inputs with secrets unwrapped. */
     readonly inputs: any;
@@ -49,6 +51,8 @@ export interface Evaluation {
     readonly config: StackConfig;
     readonly resources: CapturedResource[];
     readonly outputs: Record<string, unknown>;
+    /** The stack outputs as the program returned them (Outputs, to inspect secretness). */
+    readonly rawOutputs: Record<string, unknown>;
     /** Invoke tokens the program called, in order. */
     readonly invokes: string[];
     ofType(type: string): CapturedResource[];
@@ -231,6 +235,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
                     type: req.getType(),
                     name: req.getName(),
                     urn,
+                    id: resp.getId(),
                     custom: req.getCustom(),
                     inputs: seen.inputs ?? {},
                     provider: req.getProvider() || undefined,
@@ -264,6 +269,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
         config,
         resources: list,
         outputs: settled ?? {},
+        rawOutputs: outputs,
         invokes,
         ofType: (type) => list.filter((r) => r.type === type),
         one(type, name) {

@@ -1,0 +1,187 @@
+/**
+ * The Azure layer's wiring under mocks: which output feeds which input, which resource waits for which.
+ * Values come from the simulated cloud in harness.ts, so each assertion follows a real data path.
+ */
+import { strict as assert } from "assert";
+import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
+import { roleAssignmentName } from "../components/naming";
+import { MCP_SERVER_SERVICE_ACCOUNT, TOKEN_EXCHANGE_AUDIENCE } from "../components/workload-identity";
+import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER } from "./harness";
+
+const T = {
+    cluster: "azure-native:containerservice:ManagedCluster",
+    registry: "azure-native:containerregistry:Registry",
+    vault: "azure-native:keyvault:Vault",
+    secret: "azure-native:keyvault:Secret",
+    uami: "azure-native:managedidentity:UserAssignedIdentity",
+    fic: "azure-native:managedidentity:FederatedIdentityCredential",
+    role: "azure-native:authorization:RoleAssignment",
+    deployment: "kubernetes:apps/v1:Deployment",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    k8sProvider: "pulumi:providers:kubernetes",
+};
+
+function roleFor(ev: Evaluation, roleId: string): CapturedResource {
+    const found = ev.ofType(T.role).filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${roleId}`));
+    assert.equal(found.length, 1, `expected one assignment of role ${roleId}`);
+    return found[0];
+}
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`Azure wiring under mocks (${stack})`, function () {
+        let ev: Evaluation;
+        before(async () => {
+            ev = await evaluateStack(stack);
+        });
+
+        it("the federated credential trusts the cluster's own OIDC issuer, with the token-exchange audience", () => {
+            const fic = ev.one(T.fic);
+            assert.equal(fic.inputs.issuer, PLACEHOLDER.oidcIssuer, "issuer must be the ManagedCluster's oidcIssuerProfile.issuerURL output");
+            assert.deepEqual(fic.inputs.audiences, [TOKEN_EXCHANGE_AUDIENCE]);
+            assert.ok(fic.dependencies.includes(ev.one(T.cluster).urn), "the credential must wait for the cluster's issuer");
+            assert.equal(fic.inputs.resourceName, ev.one(T.uami).inputs.resourceName, "credential belongs to the MCP identity");
+        });
+
+        it("the federated credential's subject is the ServiceAccount the MCP pods actually run as", () => {
+            const deployment = ev.one(T.deployment, "mcp-server");
+            const podSa = deployment.inputs.spec.template.spec.serviceAccountName;
+            const namespace = deployment.inputs.metadata.namespace;
+            assert.equal(podSa, MCP_SERVER_SERVICE_ACCOUNT);
+            const sa = ev.ofType(T.serviceAccount).find((s) => s.inputs.metadata.name === podSa && s.inputs.metadata.namespace === namespace);
+            assert.ok(sa, `the Deployment's ServiceAccount ${namespace}/${podSa} is declared`);
+            assert.equal(ev.one(T.fic).inputs.subject, `system:serviceaccount:${namespace}:${podSa}`);
+            assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/client-id"], PLACEHOLDER.identityClientId, "the SA names the identity the credential belongs to");
+        });
+
+        it("AcrPull goes to the kubelet identity, scoped to the registry", () => {
+            const role = roleFor(ev, BUILT_IN_ROLES.acrPull);
+            assert.equal(role.inputs.scope, ev.one(T.registry).id);
+            assert.equal(role.inputs.principalId, PLACEHOLDER.kubeletObjectId);
+            assert.equal(role.inputs.principalType, "ServicePrincipal");
+        });
+
+        it("Key Vault Secrets User goes to the workload identity, scoped to the vault", () => {
+            const role = roleFor(ev, BUILT_IN_ROLES.keyVaultSecretsUser);
+            assert.equal(role.inputs.scope, ev.one(T.vault).id);
+            assert.equal(role.inputs.principalId, PLACEHOLDER.identityPrincipalId);
+            assert.equal(role.inputs.principalType, "ServicePrincipal");
+        });
+
+        it("the deploying principal gets AKS RBAC Cluster Admin on the cluster only", () => {
+            const role = roleFor(ev, BUILT_IN_ROLES.aksRbacClusterAdmin);
+            assert.equal(role.inputs.scope, ev.one(T.cluster).id);
+            assert.equal(role.inputs.principalId, PLACEHOLDER.deployerObjectId);
+            assert.equal(role.inputs.principalType, "User");
+        });
+
+        it("every role assignment has a principalType and a deterministic GUID name", () => {
+            const roles = ev.ofType(T.role);
+            assert.equal(roles.length, 3);
+            for (const r of roles) {
+                assert.ok(r.inputs.principalType, r.name);
+                assert.equal(r.inputs.roleAssignmentName, roleAssignmentName(r.inputs.scope, r.inputs.principalId, r.inputs.roleDefinitionId), r.name);
+                assert.match(r.inputs.scope, /\/providers\/Microsoft\./, `${r.name} is scoped to one resource`);
+            }
+        });
+
+        it("ACR: admin user and anonymous pull off", () => {
+            const acr = ev.one(T.registry);
+            assert.equal(acr.inputs.adminUserEnabled, false);
+            assert.equal(acr.inputs.anonymousPullEnabled, false);
+            assert.equal(acr.inputs.sku.name, ev.config.registry.sku);
+            assert.match(acr.inputs.registryName, new RegExp(`${PLACEHOLDER.randomSuffix}$`));
+        });
+
+        it("Key Vault: RBAC mode, soft delete, a random suffix, and one secret per API key", () => {
+            const vault = ev.one(T.vault);
+            assert.equal(vault.inputs.properties.enableRbacAuthorization, true);
+            assert.equal(vault.inputs.properties.enableSoftDelete, true);
+            assert.equal(vault.inputs.properties.tenantId, PLACEHOLDER.tenantId);
+            assert.match(vault.inputs.vaultName, new RegExp(`^kv-mcp-${stack}-${PLACEHOLDER.randomSuffix}$`));
+            const secrets = ev.ofType(T.secret);
+            assert.deepEqual(secrets.map((s) => s.inputs.secretName).sort(), ["anthropic-api-key", "openai-api-key", "tavily-api-key"]);
+            for (const s of secrets) assert.equal(s.inputs.vaultName, vault.inputs.vaultName);
+        });
+
+        it("the Kubernetes provider uses the converted, non-interactive kubeconfig", () => {
+            const provider = ev.one(T.k8sProvider);
+            assert.match(provider.inputs.kubeconfig, /--login\s*\n?\s*- azurecli|azurecli/);
+            assert.ok(!provider.inputs.kubeconfig.includes("devicecode"));
+            assert.ok(ev.invokes.includes("azure-native:containerservice:listManagedClusterUserCredentials"));
+        });
+
+        it("every Kubernetes object is created through that provider", () => {
+            const provider = ev.one(T.k8sProvider);
+            const k8s = ev.resources.filter((r) => r.type.startsWith("kubernetes:"));
+            assert.ok(k8s.length > 10);
+            for (const r of k8s) assert.ok(r.provider?.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${r.provider}`);
+        });
+
+        it("the MCP Deployment waits for its federated credential, its Key Vault role and its secrets", () => {
+            const deps = new Set(ev.one(T.deployment, "mcp-server").dependencies);
+            assert.ok(deps.has(ev.one(T.fic).urn), "federated credential");
+            assert.ok(deps.has(roleFor(ev, BUILT_IN_ROLES.keyVaultSecretsUser).urn), "Key Vault Secrets User role");
+            for (const s of ev.ofType(T.secret)) assert.ok(deps.has(s.urn), `secret ${s.inputs.secretName}`);
+        });
+
+        it("nothing waits behind AKS creation except what needs the cluster", () => {
+            const cluster = ev.one(T.cluster).urn;
+            for (const type of [T.registry, T.vault, T.secret, T.uami, "azure-native:operationalinsights:Workspace"]) {
+                for (const r of ev.ofType(type)) assert.ok(!r.dependencies.includes(cluster), `${r.type} ${r.name} waits for the cluster`);
+            }
+        });
+
+        it("the kubeconfig output is a secret", async () => {
+            const isSecret = await (ev.rawOutputs.kubeconfig as any).isSecret;
+            assert.equal(isSecret, true);
+            assert.equal(typeof ev.outputs.kubeconfig, "string");
+        });
+
+        it("exports what later layers and users need", () => {
+            for (const key of ["resourceGroupName", "clusterName", "oidcIssuerUrl", "acrLoginServer", "identityClientId", "keyVaultName", "keyVaultUri", "kubeconfig"]) {
+                assert.ok(ev.outputs[key], `output ${key}`);
+            }
+            assert.equal(ev.outputs.oidcIssuerUrl, PLACEHOLDER.oidcIssuer);
+            assert.equal(ev.outputs.identityClientId, PLACEHOLDER.identityClientId);
+        });
+    });
+}
+
+describe("Azure: prod differs from dev where intended", () => {
+    let dev: Evaluation;
+    let prod: Evaluation;
+    before(async () => {
+        dev = await evaluateStack("dev");
+        prod = await evaluateStack("prod");
+    });
+
+    it("purge protection and protect only in prod", () => {
+        assert.equal(dev.one(T.vault).inputs.properties.enablePurgeProtection, undefined, "Azure rejects an explicit false");
+        assert.equal(prod.one(T.vault).inputs.properties.enablePurgeProtection, true);
+        assert.equal(dev.one(T.vault).protect, false);
+        assert.equal(prod.one(T.vault).protect, true);
+    });
+
+    it("managed Prometheus only in prod", () => {
+        assert.equal(dev.ofType("azure-native:monitor:AzureMonitorWorkspace").length, 0);
+        assert.equal(prod.ofType("azure-native:monitor:AzureMonitorWorkspace").length, 1);
+        const promRule = prod.ofType("azure-native:monitor:DataCollectionRule").find((r) => r.inputs.dataSources?.prometheusForwarder);
+        assert.ok(promRule);
+    });
+
+    it("both stacks collect Container Insights through a rule associated with the cluster", () => {
+        for (const ev of [dev, prod]) {
+            const assoc = ev.ofType("azure-native:monitor:DataCollectionRuleAssociation").find((a) => a.inputs.associationName === "ContainerInsightsExtension");
+            assert.ok(assoc);
+            assert.equal(assoc.inputs.resourceUri, ev.one(T.cluster).id);
+        }
+    });
+});
+
+describe("first preview of a new stack (pitfall 2)", () => {
+    it("evaluates without looking up credentials of a cluster that does not exist yet", async () => {
+        const ev = await evaluateStack("dev", { preview: true });
+        assert.ok(!ev.invokes.includes("azure-native:containerservice:listManagedClusterUserCredentials"));
+        assert.ok(ev.ofType(T.deployment).length > 0, "the workloads still preview");
+    });
+});
