@@ -86,7 +86,9 @@ export function environmentDefaults(environment: Environment): Record<string, un
             idleTimeoutMinutes: 30,
         },
         qdrant: {
-            image: "qdrant/qdrant:v1.13.4-unprivileged",
+            // The -unprivileged build runs as uid/gid 1000 instead of root, which Pod Security "restricted"
+            // requires; v1.19.2 is the newest release with that variant at the time of writing.
+            image: "qdrant/qdrant:v1.19.2-unprivileged",
             storageSize: prod ? "50Gi" : "10Gi",
             resources: {
                 requests: { cpu: prod ? "500m" : "250m", memory: "1Gi" },

@@ -1,0 +1,119 @@
+/**
+ * Names, labels and security settings shared by the workload specs. Pure: only types come from the SDKs,
+ * so the spec builders run in tests without the Pulumi runtime.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../../config";
+import { MCP_SERVER_SERVICE_ACCOUNT } from "../../workload-identity";
+
+/**
+ * A string known now (tests pass plain strings, so the specs are plain objects) or only later (the program
+ * passes Pulumi outputs such as the identity's client id).
+ */
+export type Str = pulumi.Input<string>;
+
+/** The workload config the specs read: nothing Azure-specific. */
+export type WorkloadConfig = Pick<StackConfig, "environment" | "namespace" | "mcpServer" | "endpoint" | "qdrant" | "apiKeys" | "cluster">;
+
+export const PART_OF = "mcp-aks";
+
+/** The MCP server's HTTP port (the image listens on MCP_PORT; the plan fixes it at 3000). */
+export const MCP_PORT = 3000;
+export const QDRANT_HTTP_PORT = 6333;
+export const QDRANT_GRPC_PORT = 6334;
+
+/** Fixed object names: index.ts, the client config and operators can rely on them. */
+export const NAMES = {
+    mcp: "mcp-server",
+    mcpServiceAccount: MCP_SERVER_SERVICE_ACCOUNT,
+    mcpConfig: "mcp-server-config",
+    mcpSecretProviderClass: "mcp-server-keyvault",
+    /** The Secret the CSI driver syncs the API keys into (exists only while a pod mounts the volume). */
+    mcpApiKeysSecret: "mcp-server-api-keys",
+    qdrant: "qdrant",
+    qdrantHeadless: "qdrant-headless",
+    qdrantServiceAccount: "qdrant",
+    /** One Secret, read by Qdrant (its API key) and by the MCP server (its client key). */
+    qdrantApiKeySecret: "qdrant-api-key",
+    qdrantApiKeySecretKey: "api-key",
+    qdrantStorageVolume: "qdrant-storage",
+    qdrantSnapshotsVolume: "qdrant-snapshots",
+    defaultDeny: "default-deny-all",
+} as const;
+
+/** Cluster-scoped names carry the namespace, so two stacks sharing a cluster cannot collide. */
+export function priorityClassName(cfg: Pick<WorkloadConfig, "namespace">): string {
+    return `${cfg.namespace}-workloads`;
+}
+
+/** Labels that select a workload's pods: one key, so NetworkPolicies, PDBs and Services agree on it. */
+export function selectorLabels(app: string): Record<string, string> {
+    return { "app.kubernetes.io/name": app };
+}
+
+/**
+ * The recommended labels. `instance` equals the object name on controllers (Polaris
+ * metadataAndInstanceMismatched); selectors use only `name`, which never changes after creation.
+ */
+export function labels(app: string, component: string): Record<string, string> {
+    return {
+        ...selectorLabels(app),
+        "app.kubernetes.io/instance": app,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
+/** Pod-level settings every pod here uses: Pod Security "restricted" at the pod level, for a fixed uid. */
+export function restrictedPodSecurityContext(uid: number) {
+    return {
+        runAsNonRoot: true,
+        // An explicit numeric uid: the kubelet cannot verify runAsNonRoot against a named USER in an image
+        // ("container has runAsNonRoot and image has non-numeric user") and would refuse to start it.
+        runAsUser: uid,
+        runAsGroup: uid,
+        fsGroup: uid,
+        // Only chown a volume when its root has the wrong owner: a recursive chown of a large Qdrant disk
+        // on every mount would delay each restart by minutes.
+        fsGroupChangePolicy: "OnRootMismatch",
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Container-level settings, repeated per container so that no container depends on the pod defaults. */
+export function restrictedContainerSecurityContext() {
+    return {
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** The zone and node spread for a workload; `hard` makes the zone spread a scheduling requirement. */
+export function spreadConstraints(app: string, zoned: boolean, revisionLabel?: "pod-template-hash") {
+    const common = {
+        maxSkew: 1,
+        labelSelector: { matchLabels: selectorLabels(app) },
+        // Spread each ReplicaSet revision on its own, so old pods in a rollout do not skew the new ones.
+        ...(revisionLabel ? { matchLabelKeys: [revisionLabel] } : {}),
+        // Count only nodes the pod may run on: with the default (Ignore) the tainted system pool counts as
+        // empty domains and a hard spread leaves pods Pending.
+        nodeTaintsPolicy: "Honor",
+    };
+    return [
+        // Zonal clusters: a zone outage must leave replicas elsewhere, so the zone spread is a requirement.
+        // Without zones every node reports the same zone and the constraint is a harmless preference.
+        { ...common, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: zoned ? "DoNotSchedule" : "ScheduleAnyway" },
+        // Preference only: a hard node spread would block scale-out on a one-node dev cluster.
+        { ...common, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
+    ];
+}
+
+/** True when the cluster spreads nodes over more than one availability zone. */
+export function isZoned(cfg: Pick<WorkloadConfig, "cluster">): boolean {
+    return cfg.cluster.zones.length > 1;
+}

@@ -1,0 +1,58 @@
+/**
+ * Every Kubernetes object of the workloads layer as plain manifests, in creation order. The components
+ * create exactly these; tests and tooling render them without the Pulumi runtime.
+ */
+import type { StackConfig } from "../../config";
+import { Str } from "./common";
+import {
+    mcpConfigMapManifest,
+    mcpDeploymentManifest,
+    mcpHorizontalPodAutoscalerManifest,
+    mcpPodDisruptionBudgetManifest,
+    mcpSecretProviderClassManifest,
+    mcpServiceAccountManifest,
+    mcpServiceManifest,
+} from "./mcp-server";
+import { namespaceManifest, priorityClassManifest } from "./namespace";
+import { networkPolicyManifests } from "./network-policies";
+import {
+    qdrantApiKeySecretManifest,
+    qdrantHeadlessServiceManifest,
+    qdrantServiceAccountManifest,
+    qdrantServiceManifest,
+    qdrantStatefulSetManifest,
+    qdrantStorageClassManifest,
+} from "./qdrant";
+
+export * from "./common";
+
+/** The values the Azure layer and the random provider supply. */
+export interface WorkloadInputs<S extends Str = string> {
+    readonly identityClientId: S;
+    readonly tenantId: S;
+    readonly vaultName: S;
+    readonly image: S;
+    readonly qdrantApiKey: S;
+}
+
+export function workloadManifests<S extends Str = string>(cfg: StackConfig, inputs: WorkloadInputs<S>) {
+    const identity = { clientId: inputs.identityClientId, tenantId: inputs.tenantId };
+    return [
+        namespaceManifest(cfg),
+        priorityClassManifest(cfg),
+        ...networkPolicyManifests(cfg),
+        qdrantStorageClassManifest(cfg),
+        qdrantApiKeySecretManifest(cfg, inputs.qdrantApiKey),
+        qdrantServiceAccountManifest(cfg),
+        qdrantHeadlessServiceManifest(cfg),
+        qdrantServiceManifest(cfg),
+        qdrantStatefulSetManifest(cfg),
+        mcpServiceAccountManifest(cfg, identity),
+        mcpConfigMapManifest(cfg),
+        mcpSecretProviderClassManifest(cfg, { ...identity, vaultName: inputs.vaultName }),
+        mcpDeploymentManifest(cfg, inputs.image),
+        mcpServiceManifest(cfg),
+        mcpPodDisruptionBudgetManifest(cfg),
+        mcpHorizontalPodAutoscalerManifest(cfg),
+    ];
+}

@@ -1,0 +1,94 @@
+/**
+ * Pure specs for the namespace's NetworkPolicies: deny everything, then allow exactly the flows the MCP
+ * server and Qdrant need. Enforced by Cilium (DESIGN.md "Network policy").
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { MCP_PORT, NAMES, PART_OF, QDRANT_GRPC_PORT, QDRANT_HTTP_PORT, WorkloadConfig, selectorLabels } from "./common";
+
+/** RFC 1918, CGNAT (RFC 6598) and link-local (IMDS at 169.254.169.254): never reachable as "the internet". */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
+
+function meta(cfg: Pick<WorkloadConfig, "namespace">, name: string) {
+    return {
+        name,
+        namespace: cfg.namespace,
+        labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" },
+    };
+}
+
+/**
+ * Cluster DNS: CoreDNS in kube-system. UDP and TCP both, because answers over 512 bytes are truncated and
+ * retried over TCP (DESIGN.md pitfall 7).
+ */
+export function dnsEgressRule() {
+    return {
+        to: [
+            {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+        ],
+        ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+        ],
+    };
+}
+
+const qdrantPorts = () => [
+    { protocol: "TCP", port: QDRANT_HTTP_PORT },
+    { protocol: "TCP", port: QDRANT_GRPC_PORT },
+];
+
+/** No pod in the namespace sends or receives anything that a later policy does not allow. */
+export function defaultDenyPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">) {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: meta(cfg, NAMES.defaultDeny),
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    } satisfies k8s.types.input.networking.v1.NetworkPolicy;
+}
+
+export function mcpServerPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | "endpoint">) {
+    // The Service keeps client addresses (externalTrafficPolicy: Local), so the pods can enforce the
+    // endpoint's source ranges too, behind the LB's own filter. Without ranges, any source may connect
+    // on the server port (the LB decides who reaches it).
+    const from = cfg.endpoint.sourceRanges.map((cidr) => ({ ipBlock: { cidr } }));
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: meta(cfg, NAMES.mcp),
+        spec: {
+            podSelector: { matchLabels: selectorLabels(NAMES.mcp) },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ ...(from.length > 0 ? { from } : {}), ports: [{ protocol: "TCP", port: MCP_PORT }] }],
+            egress: [
+                dnsEgressRule(),
+                { to: [{ podSelector: { matchLabels: selectorLabels(NAMES.qdrant) } }], ports: qdrantPorts() },
+                // LLM APIs, Tavily and the Entra ID token exchange of workload identity: HTTPS to public
+                // addresses only, so a compromised pod cannot reach the VNet, the node or IMDS.
+                { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: [{ protocol: "TCP", port: 443 }] },
+            ],
+        },
+    } satisfies k8s.types.input.networking.v1.NetworkPolicy;
+}
+
+export function qdrantPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">) {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: meta(cfg, NAMES.qdrant),
+        spec: {
+            podSelector: { matchLabels: selectorLabels(NAMES.qdrant) },
+            policyTypes: ["Ingress", "Egress"],
+            // Only MCP server pods of this namespace (a bare podSelector never matches other namespaces).
+            ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(NAMES.mcp) } }], ports: qdrantPorts() }],
+            egress: [dnsEgressRule()],
+        },
+    } satisfies k8s.types.input.networking.v1.NetworkPolicy;
+}
+
+export function networkPolicyManifests(cfg: Pick<WorkloadConfig, "namespace" | "endpoint">) {
+    return [defaultDenyPolicyManifest(cfg), mcpServerPolicyManifest(cfg), qdrantPolicyManifest(cfg)];
+}

@@ -1,0 +1,81 @@
+/**
+ * The cluster workloads layer: namespace, network policies, Qdrant and the MCP server, on the cluster
+ * behind `provider`. It takes plain inputs from the Azure layer and imports no Azure SDK module, so it
+ * could be pointed at another cluster and is tested on its own.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { StackConfig } from "../config";
+import { McpServer } from "./mcp-server";
+import { Namespace } from "./namespace";
+import { NetworkPolicies } from "./network-policies";
+import { Qdrant } from "./qdrant";
+
+export interface McpWorkloadsArgs {
+    /** Kubernetes provider for the cluster the stack made. */
+    readonly provider: k8s.Provider;
+    /** The validated stack config (only the workload parts are read). */
+    readonly config: StackConfig;
+    /** Client id of the user-assigned managed identity the MCP pods federate to. */
+    readonly identityClientId: pulumi.Input<string>;
+    /** Entra tenant id of that identity and of the vault. */
+    readonly tenantId: pulumi.Input<string>;
+    /** Name of the Key Vault that holds the API keys. */
+    readonly vaultName: pulumi.Input<string>;
+    /** Fully resolved MCP server image reference (registry/repo:tag or @sha256 digest). */
+    readonly image: pulumi.Input<string>;
+    /** Azure resources the first MCP rollout must wait for (federated credential, Key Vault role, secrets). */
+    readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class McpWorkloads extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    /** `http://<lb-ip>/mcp` from the Service status (ingress ip, or hostname). */
+    readonly endpointUrl: pulumi.Output<string>;
+    readonly mcpServiceName: pulumi.Output<string>;
+    readonly qdrantServiceName: pulumi.Output<string>;
+    readonly serviceAccountName: pulumi.Output<string>;
+
+    constructor(name: string, args: McpWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-aks:cluster:McpWorkloads", name, {}, opts);
+        const cfg = args.config;
+        // Every Kubernetes object below inherits the provider from its parent chain; none may fall back
+        // to the ambient kubeconfig, which could point at any cluster.
+        const child = { parent: this, providers: { kubernetes: args.provider } };
+
+        const namespace = new Namespace(`${name}-namespace`, { config: cfg }, child);
+        const namespaced = [namespace.namespace];
+        const policies = new NetworkPolicies(`${name}-network-policies`, { config: cfg, dependsOn: namespaced }, child);
+        // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic.
+        const guarded = [...namespaced, ...policies.policies];
+
+        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, dependsOn: guarded }, child);
+        const mcp = new McpServer(
+            `${name}-mcp-server`,
+            {
+                config: cfg,
+                identityClientId: args.identityClientId,
+                tenantId: args.tenantId,
+                vaultName: args.vaultName,
+                image: args.image,
+                dependsOn: guarded,
+                // Qdrant first: the server connects at start, and its key Secret must exist for the env var.
+                rolloutDependencies: [...(args.azureDependencies ?? []), qdrant.apiKeySecret, qdrant.statefulSet],
+            },
+            child,
+        );
+
+        this.namespace = namespace.name;
+        this.endpointUrl = mcp.endpointUrl;
+        this.mcpServiceName = mcp.serviceName;
+        this.qdrantServiceName = qdrant.serviceName;
+        this.serviceAccountName = mcp.serviceAccountName;
+        this.registerOutputs({
+            namespace: this.namespace,
+            endpointUrl: this.endpointUrl,
+            mcpServiceName: this.mcpServiceName,
+            qdrantServiceName: this.qdrantServiceName,
+            serviceAccountName: this.serviceAccountName,
+        });
+    }
+}

@@ -1,0 +1,178 @@
+/**
+ * The NetworkPolicies, checked structurally and by evaluating flows with the Kubernetes NetworkPolicy
+ * semantics (a pod selected by a policy of a direction is isolated in it; allowed flows are the union of
+ * matching rules; a flow between two pods needs the sender's egress and the receiver's ingress).
+ */
+import { strict as assert } from "assert";
+import * as ipaddr from "ipaddr.js";
+import { NAMES, workloadManifests } from "../components/cluster/specs";
+import { PRIVATE_RANGES, networkPolicyManifests } from "../components/cluster/specs/network-policies";
+import { StackConfig } from "../components/config";
+import { configFor, key } from "./fixtures";
+
+type Labels = Record<string, string>;
+interface Selector {
+    matchLabels?: Labels;
+}
+interface Peer {
+    podSelector?: Selector;
+    namespaceSelector?: Selector;
+    ipBlock?: { cidr: string; except?: string[] };
+}
+interface Rule {
+    from?: Peer[];
+    to?: Peer[];
+    ports?: Array<{ protocol?: string; port?: number }>;
+}
+interface Policy {
+    metadata: { name: string; namespace: string };
+    spec: { podSelector: Selector; policyTypes: string[]; ingress?: Rule[]; egress?: Rule[] };
+}
+
+type Endpoint = { pod: Labels; namespace: string } | { ip: string };
+interface Flow {
+    from: Endpoint;
+    to: Endpoint;
+    port: number;
+    protocol?: "TCP" | "UDP";
+}
+
+const INPUTS = { identityClientId: "c", tenantId: "t", vaultName: "v", image: "r.azurecr.io/m:1", qdrantApiKey: "k" };
+
+function selects(selector: Selector | undefined, labels: Labels): boolean {
+    return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+function namespaceLabels(namespace: string): Labels {
+    return { "kubernetes.io/metadata.name": namespace };
+}
+
+function inCidr(ip: string, block: { cidr: string; except?: string[] }): boolean {
+    const addr = ipaddr.parse(ip);
+    const within = (cidr: string) => addr.match(ipaddr.parseCIDR(cidr));
+    return within(block.cidr) && !(block.except ?? []).some(within);
+}
+
+function peerMatches(peer: Peer, policyNamespace: string, other: Endpoint): boolean {
+    if ("ip" in other) return peer.ipBlock !== undefined && inCidr(other.ip, peer.ipBlock);
+    if (peer.ipBlock) return false;
+    const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, namespaceLabels(other.namespace)) : other.namespace === policyNamespace;
+    const podOk = peer.podSelector ? selects(peer.podSelector, other.pod) : true;
+    return nsOk && podOk;
+}
+
+function ruleAllows(rule: Rule, peers: Peer[] | undefined, policyNamespace: string, other: Endpoint, flow: Flow): boolean {
+    const protocol = flow.protocol ?? "TCP";
+    const portOk = !rule.ports || rule.ports.length === 0 || rule.ports.some((p) => (p.protocol ?? "TCP") === protocol && (p.port === undefined || p.port === flow.port));
+    const peerOk = !peers || peers.length === 0 || peers.some((p) => peerMatches(p, policyNamespace, other));
+    return portOk && peerOk;
+}
+
+/** Whether `endpoint` may send (egress) or receive (ingress) `flow` under `policies`. */
+function sideAllows(policies: Policy[], direction: "Ingress" | "Egress", endpoint: Endpoint, flow: Flow): boolean {
+    if ("ip" in endpoint) return true; // outside the cluster: no policy applies
+    const relevant = policies.filter((p) => p.metadata.namespace === endpoint.namespace && selects(p.spec.podSelector, endpoint.pod) && p.spec.policyTypes.includes(direction));
+    if (relevant.length === 0) return true; // not isolated in this direction
+    const other = direction === "Ingress" ? flow.from : flow.to;
+    return relevant.some((p) =>
+        (direction === "Ingress" ? p.spec.ingress ?? [] : p.spec.egress ?? []).some((r) => ruleAllows(r, direction === "Ingress" ? r.from : r.to, p.metadata.namespace, other, flow)),
+    );
+}
+
+function allowed(policies: Policy[], flow: Flow): boolean {
+    return sideAllows(policies, "Egress", flow.from, flow) && sideAllows(policies, "Ingress", flow.to, flow);
+}
+
+function policiesFor(cfg: StackConfig): Policy[] {
+    return networkPolicyManifests(cfg) as unknown as Policy[];
+}
+
+describe("cluster: network policies", () => {
+    const cfg = configFor("prod");
+    const ns = cfg.namespace;
+    const policies = policiesFor(cfg);
+    const mcp: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.mcp, "app.kubernetes.io/instance": NAMES.mcp }, namespace: ns };
+    const qdrant: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.qdrant }, namespace: ns };
+    const stranger: Endpoint = { pod: { app: "debug" }, namespace: ns };
+    const coreDns: Endpoint = { pod: { "k8s-app": "kube-dns" }, namespace: "kube-system" };
+    const publicApi: Endpoint = { ip: "104.18.6.192" };
+
+    it("every workload's pods are selected by a policy that restricts both ingress and egress", () => {
+        const controllers = workloadManifests(cfg, INPUTS).filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
+        assert.equal(controllers.length, 2);
+        for (const c of controllers) {
+            if (c.kind !== "Deployment" && c.kind !== "StatefulSet") continue;
+            const podLabels = c.spec.template.metadata.labels as Labels;
+            const own = policies.filter((p) => p.spec.podSelector.matchLabels && selects(p.spec.podSelector, podLabels));
+            assert.equal(own.length, 1, `${c.metadata.name}: one workload policy`);
+            const [p] = own;
+            assert.deepEqual([...p.spec.policyTypes].sort(), ["Egress", "Ingress"]);
+            assert.ok((p.spec.ingress ?? []).length > 0 && (p.spec.egress ?? []).length > 0, "Polaris missingNetworkPolicy wants both rule lists");
+            // Polaris matches the selector against the pod labels with oneOf: exactly one label key.
+            const matched = Object.entries(p.spec.podSelector.matchLabels!).filter(([k, v]) => podLabels[k] === v);
+            assert.equal(matched.length, 1);
+        }
+    });
+
+    it("the namespace defaults to deny in both directions", () => {
+        const deny = policies.find((p) => p.metadata.name === NAMES.defaultDeny)!;
+        assert.deepEqual(deny.spec.podSelector, {});
+        assert.deepEqual([...deny.spec.policyTypes].sort(), ["Egress", "Ingress"]);
+        assert.equal(deny.spec.ingress, undefined);
+        assert.equal(deny.spec.egress, undefined);
+        for (const to of [qdrant, publicApi, coreDns, mcp]) assert.ok(!allowed(policies, { from: stranger, to, port: 53, protocol: "UDP" }));
+        assert.ok(!allowed(policies, { from: stranger, to: qdrant, port: 6333 }));
+    });
+
+    it("the evaluator can fail: without the policies the stranger reaches Qdrant", () => {
+        assert.ok(allowed([], { from: stranger, to: qdrant, port: 6333 }));
+    });
+
+    it("Qdrant admits only MCP server pods of its namespace, on 6333 and 6334", () => {
+        assert.ok(allowed(policies, { from: mcp, to: qdrant, port: 6333 }));
+        assert.ok(allowed(policies, { from: mcp, to: qdrant, port: 6334 }));
+        assert.ok(!allowed(policies, { from: mcp, to: qdrant, port: 6335 }));
+        assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: stranger, to: qdrant, port: 6333 }));
+        const lookalike: Endpoint = { pod: mcp.pod, namespace: "other" };
+        assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: lookalike, to: qdrant, port: 6333 }), "same labels in another namespace");
+        assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: { ip: "10.1.2.3" }, to: qdrant, port: 6333 }));
+        const qdrantPolicy = policies.find((p) => p.metadata.name === NAMES.qdrant)!;
+        const peers = qdrantPolicy.spec.ingress!.flatMap((r) => r.from ?? []);
+        assert.deepEqual(peers, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": NAMES.mcp } } }]);
+    });
+
+    it("Qdrant sends nothing but DNS", () => {
+        for (const protocol of ["UDP", "TCP"] as const) assert.ok(allowed(policies, { from: qdrant, to: coreDns, port: 53, protocol }), protocol);
+        assert.ok(!allowed(policies, { from: qdrant, to: publicApi, port: 443 }));
+        assert.ok(!allowed(policies, { from: qdrant, to: mcp, port: 3000 }));
+        assert.ok(!allowed(policies, { from: qdrant, to: { pod: coreDns.pod, namespace: "default" }, port: 53, protocol: "UDP" }), "kube-dns lookalike elsewhere");
+    });
+
+    it("DNS egress allows both UDP and TCP 53, to kube-dns in kube-system only", () => {
+        for (const p of policies.filter((x) => x.spec.egress)) {
+            const dns = p.spec.egress!.filter((r) => r.ports?.some((port) => port.port === 53));
+            assert.equal(dns.length, 1, p.metadata.name);
+            assert.deepEqual(dns[0].ports!.map((x) => x.protocol).sort(), ["TCP", "UDP"]);
+            assert.deepEqual(dns[0].to, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }]);
+        }
+    });
+
+    it("the MCP server reaches DNS, Qdrant and public HTTPS, and nothing private", () => {
+        for (const protocol of ["UDP", "TCP"] as const) assert.ok(allowed(policies, { from: mcp, to: coreDns, port: 53, protocol }));
+        assert.ok(allowed(policies, { from: mcp, to: publicApi, port: 443 }));
+        assert.ok(allowed(policies, { from: mcp, to: { ip: "20.190.160.1" }, port: 443 }), "Entra ID token endpoint");
+        assert.ok(!allowed(policies, { from: mcp, to: publicApi, port: 80 }));
+        for (const ip of ["10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1"]) {
+            assert.ok(!allowed(policies, { from: mcp, to: { ip }, port: 443 }), ip);
+        }
+        assert.ok(PRIVATE_RANGES.includes("169.254.0.0/16"), "IMDS stays out of reach");
+    });
+
+    it("the MCP server accepts its port from anywhere without source ranges, and only from them with", () => {
+        assert.ok(allowed(policies, { from: publicApi, to: mcp, port: 3000 }));
+        assert.ok(!allowed(policies, { from: publicApi, to: mcp, port: 3001 }));
+        const ranged = policiesFor(configFor("prod", { [key("endpoint")]: JSON.stringify({ sourceRanges: ["198.51.100.0/24"] }) }));
+        assert.ok(allowed(ranged, { from: { ip: "198.51.100.7" }, to: mcp, port: 3000 }));
+        assert.ok(!allowed(ranged, { from: { ip: "203.0.113.9" }, to: mcp, port: 3000 }));
+    });
+});

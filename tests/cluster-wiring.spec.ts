@@ -1,0 +1,147 @@
+/**
+ * The workloads layer inside the real program, under the shared mock harness: every Kubernetes object goes
+ * to the stack's own cluster, waits for what it needs, and the pods' identity matches the federated one.
+ */
+import { strict as assert } from "assert";
+import { NAMES } from "../components/cluster/specs";
+import { serviceAccountSubject } from "../components/workload-identity";
+import { CapturedResource, Evaluation, PLACEHOLDER, evaluateStack } from "./harness";
+
+const K8S = {
+    provider: "pulumi:providers:kubernetes",
+    namespace: "kubernetes:core/v1:Namespace",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    secret: "kubernetes:core/v1:Secret",
+    service: "kubernetes:core/v1:Service",
+    deployment: "kubernetes:apps/v1:Deployment",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    spc: "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+};
+const FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
+const VAULT = "azure-native:keyvault:Vault";
+
+function kubernetesObjects(ev: Evaluation): CapturedResource[] {
+    return ev.resources.filter((r) => r.type.startsWith("kubernetes:"));
+}
+
+function byName(ev: Evaluation, type: string, name: string): CapturedResource {
+    return ev.one(type, name);
+}
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`cluster wiring under mocks (${stack})`, function () {
+        let ev: Evaluation;
+        before(async () => {
+            ev = await evaluateStack(stack);
+        });
+
+        it("every Kubernetes object uses the stack's own cluster provider", () => {
+            const providers = ev.ofType(K8S.provider);
+            assert.equal(providers.length, 1);
+            const objects = kubernetesObjects(ev);
+            assert.ok(objects.length >= 18, `found ${objects.length}`);
+            for (const r of objects) {
+                assert.ok(r.provider?.startsWith(`${providers[0].urn}::`), `${r.type} ${r.name} uses ${r.provider ?? "the ambient kubeconfig"}`);
+            }
+        });
+
+        it("every object belongs to the McpWorkloads component tree", () => {
+            const root = ev.one("mcp-aks:cluster:McpWorkloads");
+            const components = ev.resources.filter((r) => r.type.startsWith("mcp-aks:cluster:") && r !== root);
+            assert.deepEqual(components.map((c) => c.type).sort(), ["mcp-aks:cluster:McpServer", "mcp-aks:cluster:Namespace", "mcp-aks:cluster:NetworkPolicies", "mcp-aks:cluster:Qdrant"]);
+            for (const c of components) assert.equal(c.parent, root.urn, c.name);
+            const componentUrns = new Set(components.map((c) => c.urn));
+            for (const r of kubernetesObjects(ev)) assert.ok(r.parent && componentUrns.has(r.parent), `${r.type} ${r.name}`);
+        });
+
+        it("the MCP Deployment waits for the federated credential, the vault role and the secrets", () => {
+            const deployment = byName(ev, K8S.deployment, NAMES.mcp);
+            const credentials = ev.ofType(FEDERATED_CREDENTIAL);
+            const role = ev.resources.find((r) => r.type === "azure-native:authorization:RoleAssignment" && /kv|vault|secrets/i.test(r.name));
+            const secrets = ev.ofType("azure-native:keyvault:Secret");
+            assert.ok(credentials.length > 0 && role && secrets.length === ev.config.apiKeys.length);
+            for (const r of [...credentials, role, ...secrets]) assert.ok(deployment.dependencies.includes(r.urn), `Deployment waits for ${r.type} ${r.name}`);
+        });
+
+        it("the Deployment also waits for its ServiceAccount, settings, SecretProviderClass and Qdrant", () => {
+            const deployment = byName(ev, K8S.deployment, NAMES.mcp);
+            const needed = [
+                byName(ev, K8S.serviceAccount, NAMES.mcpServiceAccount),
+                byName(ev, K8S.configMap, NAMES.mcpConfig),
+                byName(ev, K8S.spc, NAMES.mcpSecretProviderClass),
+                byName(ev, K8S.secret, NAMES.qdrantApiKeySecret),
+                byName(ev, K8S.statefulSet, NAMES.qdrant),
+            ];
+            for (const r of needed) assert.ok(deployment.dependencies.includes(r.urn), `waits for ${r.type}`);
+            assert.ok(!("replicas" in deployment.inputs.spec), "the HPA owns replicas");
+            assert.equal(deployment.inputs.spec.template.spec.containers[0].image.split("/")[0], ev.outputs.acrLoginServer);
+        });
+
+        it("every namespaced object waits for the namespace, and pods only start once policies exist", () => {
+            const ns = ev.one(K8S.namespace);
+            const policies = ev.ofType(K8S.networkPolicy);
+            assert.equal(policies.length, 3);
+            for (const r of kubernetesObjects(ev).filter((o) => o.inputs.metadata?.namespace !== undefined)) {
+                assert.ok(r.dependencies.includes(ns.urn), `${r.type} ${r.name} waits for the namespace`);
+            }
+            for (const workload of [byName(ev, K8S.deployment, NAMES.mcp), byName(ev, K8S.statefulSet, NAMES.qdrant)]) {
+                for (const p of policies) assert.ok(workload.dependencies.includes(p.urn), `${workload.name} waits for ${p.name}`);
+            }
+        });
+
+        it("the federated credential's subject is the ServiceAccount the pods run as, in its namespace", () => {
+            const sa = byName(ev, K8S.serviceAccount, NAMES.mcpServiceAccount);
+            const deployment = byName(ev, K8S.deployment, NAMES.mcp);
+            assert.equal(deployment.inputs.spec.template.spec.serviceAccountName, sa.inputs.metadata.name);
+            const subject = serviceAccountSubject(sa.inputs.metadata.namespace, sa.inputs.metadata.name);
+            assert.ok(ev.ofType(FEDERATED_CREDENTIAL).some((c) => c.inputs.subject === subject), `a credential trusts ${subject}`);
+            assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/client-id"], PLACEHOLDER.identityClientId);
+            assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/tenant-id"], PLACEHOLDER.tenantId);
+        });
+
+        it("the SecretProviderClass reads the stack's vault with the workload identity", () => {
+            const spc = byName(ev, K8S.spc, NAMES.mcpSecretProviderClass);
+            const vault = ev.one(VAULT);
+            assert.equal(spc.inputs.spec.parameters.keyvaultName, vault.inputs.vaultName);
+            assert.equal(spc.inputs.spec.parameters.clientID, PLACEHOLDER.identityClientId);
+            assert.equal(spc.inputs.spec.parameters.tenantId, PLACEHOLDER.tenantId);
+        });
+
+        it("Qdrant's key is generated, and only the Secret carries it", () => {
+            const secret = byName(ev, K8S.secret, NAMES.qdrantApiKeySecret);
+            const password = ev.ofType("random:index/randomPassword:RandomPassword");
+            assert.equal(password.length, 1);
+            assert.ok(secret.dependencies.includes(password[0].urn));
+            assert.equal(secret.inputs.stringData[NAMES.qdrantApiKeySecretKey], "placeholder-generated-password");
+            const elsewhere = kubernetesObjects(ev).filter((r) => r !== secret && JSON.stringify(r.inputs).includes("placeholder-generated-password"));
+            assert.deepEqual(elsewhere.map((r) => r.name), []);
+        });
+
+        it(stack === "prod" ? "prod protects the Qdrant StatefulSet" : "dev leaves the Qdrant StatefulSet unprotected", () => {
+            const sts = byName(ev, K8S.statefulSet, NAMES.qdrant);
+            assert.equal(sts.protect, stack === "prod");
+            assert.equal(sts.retainOnDelete, false, "an abandoned StatefulSet would collide with its replacement");
+        });
+
+        it("outputs the endpoint from the Service status, the namespace and the service names", () => {
+            assert.equal(ev.outputs.namespace, ev.config.namespace);
+            assert.equal(ev.outputs.mcpServiceName, NAMES.mcp);
+            assert.equal(ev.outputs.qdrantServiceName, NAMES.qdrant);
+            const endpoint = Object.values(ev.outputs).find((v) => typeof v === "string" && v.endsWith("/mcp"));
+            assert.equal(endpoint, `http://${PLACEHOLDER.loadBalancerIp}/mcp`);
+        });
+    });
+}
+
+describe("cluster wiring under mocks: first preview", () => {
+    it("declares every workload object while the cluster, identity and vault are still unknown", async () => {
+        const ev = await evaluateStack("dev", { preview: true });
+        const names = kubernetesObjects(ev).map((r) => `${r.type} ${r.inputs.metadata?.name}`);
+        for (const expected of [`${K8S.deployment} ${NAMES.mcp}`, `${K8S.statefulSet} ${NAMES.qdrant}`, `${K8S.spc} ${NAMES.mcpSecretProviderClass}`]) {
+            assert.ok(names.includes(expected), expected);
+        }
+    });
+});

@@ -1,0 +1,29 @@
+/**
+ * Configs for pure spec tests: a validated StackConfig per environment from a small raw map, with fake
+ * API key secrets, without Pulumi mocks or stack files.
+ */
+import { parseStackConfig, PROJECT, StackConfig } from "../components/config";
+import { DEFAULT_API_KEYS, Environment } from "../components/config-defaults";
+
+/** The raw config key for a config name (`cluster` -> `mcp-aks:cluster`). */
+export function key(name: string): string {
+    return `${PROJECT}:${name}`;
+}
+
+/** A stand-in value for every API key secret; obviously not a real key. */
+export const FAKE_SECRET = "fixture-not-a-real-key";
+
+/**
+ * A validated config for `environment`. Prod gets the API server range it requires. `raw` adds or replaces
+ * raw entries (objects as JSON strings, like `pulumi config` holds them); objects in it replace the
+ * fixture's object of the same key, so pass prod's cluster ranges yourself when overriding `cluster`.
+ */
+export function configFor(environment: Environment, raw: Record<string, string> = {}): StackConfig {
+    const entries: Record<string, string> = { [key("environment")]: environment };
+    if (environment === "prod") entries[key("cluster")] = JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] });
+    Object.assign(entries, raw);
+    const apiKeys: string[] = entries[key("apiKeys")] ? JSON.parse(entries[key("apiKeys")]) : [...DEFAULT_API_KEYS];
+    const secretKeys = apiKeys.map(key);
+    for (const k of secretKeys) entries[k] ??= FAKE_SECRET;
+    return parseStackConfig(entries, { stack: environment, secretKeys });
+}

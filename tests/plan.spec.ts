@@ -1,0 +1,367 @@
+/**
+ * `npm run plan`: runs the real plan for each stack into a temp dir and checks what it wrote against the
+ * Kubernetes schemas, the evaluated program and the stack config; then the pure renderer on doctored
+ * evaluations (a failing pod, an uncovered workload, a leaking field) and the CLI's failure paths.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
+import { ConfigError, parseStackConfig } from "../components/config";
+import { main, PlanDeps, REDACTED, renderPlan } from "../scripts/plan";
+import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, stackRawConfig } from "./harness";
+import { manifestProblems } from "./k8s-schema";
+
+interface Run {
+    code: number;
+    out: string;
+    err: string;
+    ms: number;
+    evaluation?: Evaluation;
+}
+
+async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps> = {}): Promise<Run> {
+    const run: Run = { code: -1, out: "", err: "", ms: 0 };
+    const started = Date.now();
+    run.code = await main(argv, {
+        outRoot,
+        cwd: outRoot,
+        stdout: (t) => void (run.out += t),
+        stderr: (t) => void (run.err += t),
+        evaluate: async (stack, options) => (run.evaluation = await evaluateStack(stack, options)),
+        ...extra,
+    });
+    run.ms = Date.now() - started;
+    return run;
+}
+
+/** Every file under dir, as paths relative to it with forward slashes. */
+function listFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => path.relative(dir, path.join(d.parentPath, d.name)).split(path.sep).join("/"))
+        .sort();
+}
+
+interface Manifest {
+    file: string;
+    index: number;
+    obj: any;
+}
+
+const K8S_PROVIDER = "pulumi:providers:kubernetes";
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`npm run plan -- --stack ${stack}`, function () {
+        let root: string;
+        let dir: string;
+        let run: Run;
+        let ev: Evaluation;
+        let files: string[];
+        let manifests: Manifest[];
+        const read = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
+        const find = (kind: string, name: string) => {
+            const found = manifests.filter((m) => m.obj.kind === kind && m.obj.metadata.name === name);
+            assert.equal(found.length, 1, `expected one ${kind} ${name} in the plan`);
+            return found[0];
+        };
+
+        before(async () => {
+            root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+            dir = path.join(root, stack);
+            // A leftover from an older plan must not survive: the directory is cleared first.
+            fs.mkdirSync(path.join(dir, "k8s"), { recursive: true });
+            fs.writeFileSync(path.join(dir, "k8s", "999-stale.yaml"), "stale: true\n");
+            run = await runPlan(["--stack", stack], root);
+            assert.equal(run.code, 0, `plan failed: ${run.err}`);
+            ev = run.evaluation!;
+            files = listFiles(dir);
+            manifests = files
+                .filter((f) => f.startsWith("k8s/"))
+                .map((file) => {
+                    const docs = YAML.parseAllDocuments(read(file));
+                    assert.equal(docs.length, 1, `${file} holds one document`);
+                    assert.deepEqual(docs[0].errors, [], `${file} is valid YAML`);
+                    return { file, index: Number(/^k8s\/(\d+)-/.exec(file)?.[1]), obj: docs[0].toJS() };
+                })
+                .sort((a, b) => a.index - b.index);
+        });
+
+        after(() => {
+            fs.rmSync(root, { recursive: true, force: true });
+        });
+
+        it("finishes well within the 3 s budget and reports where the files went", () => {
+            assert.ok(run.ms < 3000, `plan took ${run.ms} ms`);
+            assert.equal(run.err, "");
+            assert.match(run.out, new RegExp(`Plan for stack "${stack}"`));
+            assert.match(run.out, /placeholders/);
+            assert.match(run.out, new RegExp(`Wrote ${files.length} files to ${stack}`));
+            assert.ok(!files.includes("k8s/999-stale.yaml"), "the old plan was cleared");
+            assert.ok(files.includes("azure.json") && files.includes("summary.md"));
+        });
+
+        it("writes one file per Kubernetes object the program declares, and nothing else", () => {
+            const declared = ev.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:")).map((r) => r.inputs.metadata.name).sort();
+            assert.ok(declared.length >= 15, `expected the full workload set, got ${declared.length}`);
+            assert.deepEqual(manifests.map((m) => m.obj.metadata.name).sort(), declared);
+            assert.equal(files.length, declared.length + 2);
+            for (const m of manifests) {
+                assert.match(m.file, new RegExp(`^k8s/\\d{3}-${m.obj.kind.toLowerCase()}-${m.obj.metadata.name}\\.yaml$`));
+            }
+            assert.deepEqual(manifests.map((m) => m.index), manifests.map((_, i) => (i + 1) * 10), "numbered 010, 020, ... without gaps");
+        });
+
+        it("every manifest validates against the official Kubernetes schema", () => {
+            const problems = manifests.flatMap((m) => manifestProblems(m.obj).map((p) => `${m.file}: ${p}`));
+            assert.deepEqual(problems, []);
+        });
+
+        it("apiVersion and kind come from the Pulumi type token, and the object from the inputs", () => {
+            assert.equal(find("Deployment", "mcp-server").obj.apiVersion, "apps/v1");
+            assert.equal(find("Service", "mcp-server").obj.apiVersion, "v1");
+            assert.equal(find("HorizontalPodAutoscaler", "mcp-server").obj.apiVersion, "autoscaling/v2");
+            assert.equal(find("SecretProviderClass", "mcp-server-keyvault").obj.apiVersion, "secrets-store.csi.x-k8s.io/v1");
+            const deployment = ev.one("kubernetes:apps/v1:Deployment", "mcp-server");
+            assert.deepEqual(find("Deployment", "mcp-server").obj.spec, JSON.parse(JSON.stringify(deployment.inputs.spec)));
+            const sa = find("ServiceAccount", "mcp-server").obj;
+            assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], PLACEHOLDER.identityClientId);
+            assert.match(read(find("ServiceAccount", "mcp-server").file), /^# .*placeholders/m, "each file says its values are placeholders");
+        });
+
+        it("files are in apply order: the namespace first, each workload after everything it uses", () => {
+            assert.equal(manifests[0].obj.kind, "Namespace");
+            const indexOf = (kind: string, name: string) => find(kind, name).index;
+            for (const w of manifests.filter((m) => ["Deployment", "StatefulSet"].includes(m.obj.kind))) {
+                const pod = w.obj.spec.template.spec;
+                const ns = w.obj.metadata.namespace;
+                const uses: Array<[string, string]> = [["Namespace", ns]];
+                if (pod.serviceAccountName) uses.push(["ServiceAccount", pod.serviceAccountName]);
+                if (pod.priorityClassName) uses.push(["PriorityClass", pod.priorityClassName]);
+                for (const v of pod.volumes ?? []) {
+                    if (v.configMap) uses.push(["ConfigMap", v.configMap.name]);
+                    if (v.csi?.volumeAttributes?.secretProviderClass) uses.push(["SecretProviderClass", v.csi.volumeAttributes.secretProviderClass]);
+                }
+                for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    for (const e of c.envFrom ?? []) if (e.configMapRef) uses.push(["ConfigMap", e.configMapRef.name]);
+                    for (const e of c.env ?? []) {
+                        if (e.valueFrom?.configMapKeyRef) uses.push(["ConfigMap", e.valueFrom.configMapKeyRef.name]);
+                        // The CSI driver creates the synced API key Secret; only Secrets the plan declares are ordered.
+                        const secret = e.valueFrom?.secretKeyRef?.name;
+                        if (secret && manifests.some((m) => m.obj.kind === "Secret" && m.obj.metadata.name === secret)) uses.push(["Secret", secret]);
+                    }
+                }
+                for (const claim of w.obj.spec.volumeClaimTemplates ?? []) if (claim.spec.storageClassName) uses.push(["StorageClass", claim.spec.storageClassName]);
+                for (const p of manifests.filter((m) => m.obj.kind === "NetworkPolicy")) uses.push(["NetworkPolicy", p.obj.metadata.name]);
+                assert.ok(uses.some(([k]) => k === "ServiceAccount") && uses.some(([k]) => k === "NetworkPolicy"), `${w.file} has dependencies to check`);
+                for (const [kind, name] of uses) assert.ok(indexOf(kind, name) < w.index, `${kind} ${name} must come before ${w.file}`);
+            }
+            const mcp = find("Deployment", "mcp-server");
+            assert.ok(mcp.index < find("HorizontalPodAutoscaler", "mcp-server").index);
+            assert.ok(mcp.index < find("PodDisruptionBudget", "mcp-server").index);
+            assert.ok(find("Service", "mcp-server").index < mcp.index);
+        });
+
+        it("Kubernetes Secret values are redacted, and no secret value appears anywhere in the output", () => {
+            const secretFiles = manifests.filter((m) => m.obj.kind === "Secret");
+            assert.ok(secretFiles.length >= 1);
+            for (const s of secretFiles) {
+                for (const v of Object.values(s.obj.stringData ?? {})) assert.equal(v, REDACTED);
+                for (const v of Object.values(s.obj.data ?? {})) assert.equal(Buffer.from(String(v), "base64").toString(), REDACTED);
+            }
+            const qdrantKey = ev.one("kubernetes:core/v1:Secret", "qdrant-api-key").inputs.stringData["api-key"];
+            assert.ok(typeof qdrantKey === "string" && qdrantKey.length > 0);
+            const everything = files.map(read).join("\n");
+            assert.ok(!everything.includes(PLACEHOLDER.fakeSecret), "an API key placeholder leaked");
+            assert.ok(!everything.includes(qdrantKey), "the Qdrant API key leaked");
+            for (const s of Object.values(ev.config.secrets)) assert.ok(!everything.includes(s.reveal()));
+        });
+
+        it("azure.json lists every Azure resource with its key settings, and no secret value", () => {
+            const doc = JSON.parse(read("azure.json"));
+            const entries: any[] = doc.resources;
+            const azure = ev.resources.filter((r) => r.custom && (r.type.startsWith("azure-native:") || r.type.startsWith("random:")));
+            assert.deepEqual(entries.map((e) => e.logicalName).sort(), azure.map((r) => r.name).sort());
+            assert.ok(!entries.some((e) => e.type === K8S_PROVIDER));
+            const one = (type: string) => {
+                const found = entries.filter((e) => e.type === `azure-native:${type}`);
+                assert.equal(found.length, 1, `one ${type} in azure.json`);
+                return found[0];
+            };
+            const cfg = ev.config;
+
+            const aks = one("containerservice:ManagedCluster");
+            assert.equal(aks.azureName, ev.one("azure-native:containerservice:ManagedCluster").inputs.resourceName);
+            assert.equal(aks.location, cfg.location);
+            assert.equal(aks.properties.tier, cfg.cluster.tier);
+            assert.deepEqual(aks.properties.pools.map((p: any) => p.name), cfg.cluster.userPool ? ["system", "user"] : ["system"]);
+            assert.deepEqual(aks.properties.pools[0].autoscaling, { min: cfg.cluster.systemPool.minCount, max: cfg.cluster.systemPool.maxCount });
+            assert.equal(aks.properties.pools[0].vmSize, cfg.cluster.systemPool.vmSize);
+            for (const p of aks.properties.pools) assert.deepEqual(p.zones, [...cfg.cluster.zones]);
+            assert.deepEqual(aks.properties.pools[0].taints, cfg.cluster.userPool ? ["CriticalAddonsOnly=true:NoSchedule"] : []);
+            assert.equal(aks.properties.network.policy, "cilium");
+            assert.deepEqual(aks.properties.apiServer.authorizedIpRanges, [...cfg.cluster.authorizedIpRanges]);
+            assert.equal(aks.properties.localAccountsDisabled, true);
+            assert.equal(aks.properties.oidcIssuer, true);
+            assert.equal(aks.properties.workloadIdentity, true);
+            assert.equal(aks.properties.addons.azureKeyvaultSecretsProvider.enabled, true);
+
+            const vault = one("keyvault:Vault");
+            assert.equal(vault.properties.rbacAuthorization, true);
+            assert.equal(vault.properties.purgeProtection, cfg.keyVault.purgeProtection);
+            assert.equal(vault.properties.softDeleteRetentionDays, cfg.keyVault.softDeleteRetentionDays);
+            assert.equal(vault.protect === true, cfg.keyVault.purgeProtection, "a purge-protected vault is protected from pulumi destroy");
+            assert.match(vault.azureName, new RegExp(PLACEHOLDER.randomSuffix));
+
+            assert.equal(one("containerregistry:Registry").sku, cfg.registry.sku);
+            assert.equal(one("containerregistry:Registry").properties.adminUserEnabled, false);
+            assert.ok(one("managedidentity:UserAssignedIdentity").azureName);
+            const fic = one("managedidentity:FederatedIdentityCredential");
+            assert.equal(fic.properties.issuer, PLACEHOLDER.oidcIssuer);
+            assert.equal(fic.properties.subject, `system:serviceaccount:${cfg.namespace}:mcp-server`);
+
+            const roles = entries.filter((e) => e.type === "azure-native:authorization:RoleAssignment");
+            assert.deepEqual(roles.map((r) => r.properties.role).sort(), ["acrPull", "aksRbacClusterAdmin", "keyVaultSecretsUser"]);
+            const kvRole = roles.find((r) => r.properties.role === "keyVaultSecretsUser");
+            assert.ok(kvRole.properties.roleDefinitionId.endsWith(BUILT_IN_ROLES.keyVaultSecretsUser));
+            assert.equal(kvRole.properties.principalId, PLACEHOLDER.identityPrincipalId);
+            assert.equal(kvRole.properties.principalType, "ServicePrincipal");
+            assert.match(kvRole.properties.scope, /\/kv-/);
+
+            const secrets = entries.filter((e) => e.type === "azure-native:keyvault:Secret");
+            assert.equal(secrets.length, cfg.apiKeys.length);
+            for (const s of secrets) assert.equal(s.properties.value, REDACTED);
+            assert.ok(!read("azure.json").includes(PLACEHOLDER.fakeSecret));
+        });
+
+        it("summary.md states the placeholders, counts, pod security, policy coverage, exposure and client config", () => {
+            const summary = read("summary.md");
+            assert.match(summary, /\*\*placeholder\*\*/);
+            assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
+            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 3 \|/);
+            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 3 \|/);
+            for (const w of ["StatefulSet mcp-server/qdrant", "Deployment mcp-server/mcp-server"].map((r) => r.replace(/mcp-server\//, `${ev.config.namespace}/`))) {
+                assert.ok(summary.includes(`- ${w}: passes restricted (namespace enforces \`restricted\`)`), `pod security line for ${w}`);
+                assert.ok(summary.includes(`- ${w}\n  - ingress: selected by default-deny-all`), `ingress coverage for ${w}`);
+            }
+            assert.doesNotMatch(summary, /NOT selected|FAILS restricted/);
+            const e = ev.config.endpoint;
+            const reach = e.internal ? "internal load balancer (VNet only)" : "PUBLIC load balancer";
+            const from = e.sourceRanges.length > 0 ? `from ${e.sourceRanges.join(", ")}` : e.internal ? "from anywhere in the VNet" : "from ANY internet address";
+            assert.ok(summary.includes(`- Service ${ev.config.namespace}/mcp-server: ${reach} on TCP/80, ${from}`), "exposure of the MCP Service");
+            const ranges = ev.config.cluster.authorizedIpRanges;
+            assert.ok(summary.includes(ranges.length > 0 ? `public, limited to ${ranges.join(", ")}` : "public, reachable from ANY address"), "API server exposure");
+            assert.ok(run.out.includes(`Exposed: Service ${ev.config.namespace}/mcp-server: ${reach}`));
+            assert.ok(summary.includes(`"url": "http://${PLACEHOLDER.loadBalancerIp}/mcp"`), "the client config it would produce");
+            assert.ok(summary.includes(".vscode/mcp.json") && summary.includes("claude_desktop_config.json"));
+        });
+
+        describe("renderPlan on a doctored evaluation", () => {
+            /** The real evaluation with one resource's inputs changed. */
+            function doctor(type: string, name: string, change: (inputs: any) => void): Evaluation {
+                const resources = ev.resources.map((r): CapturedResource => {
+                    if (r.type !== type || r.inputs?.metadata?.name !== name) return r;
+                    const inputs = structuredClone(r.inputs);
+                    change(inputs);
+                    return { ...r, inputs };
+                });
+                return { ...ev, resources, ofType: (t) => resources.filter((r) => r.type === t) };
+            }
+            const summaryOf = (e: Evaluation) => renderPlan(e).files.find((f) => f.path === "summary.md")!.content;
+
+            it("reports a pod template that breaks the restricted profile", () => {
+                const bad = doctor("kubernetes:apps/v1:Deployment", "mcp-server", (i) => {
+                    i.spec.template.spec.containers[0].securityContext.privileged = true;
+                });
+                const summary = summaryOf(bad);
+                assert.match(summary, /Deployment [\w-]+\/mcp-server: \*\*FAILS restricted\*\*/);
+                assert.match(summary, /container mcp-server: privileged must be unset or false/);
+                assert.match(renderPlan(bad).summary, /1 of 2 FAIL/);
+            });
+
+            it("reports a workload that no NetworkPolicy selects", () => {
+                const bad = doctor("kubernetes:apps/v1:StatefulSet", "qdrant", (i) => {
+                    i.spec.template.metadata.labels = { app: "elsewhere" };
+                });
+                // Only the default-deny policy (empty podSelector) still selects it.
+                const policies = ev.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+                assert.ok(policies.some((p) => p.inputs.metadata.name === "default-deny-all" && Object.keys(p.inputs.spec.podSelector).length === 0));
+                assert.match(summaryOf(bad), /StatefulSet [\w-]+\/qdrant\n {2}- ingress: selected by default-deny-all\n/);
+                const noDeny = { ...bad, resources: bad.resources.filter((r) => r.inputs?.metadata?.name !== "default-deny-all") };
+                assert.match(summaryOf(noDeny), /StatefulSet [\w-]+\/qdrant\n {2}- ingress: \*\*NOT selected by any policy/);
+            });
+
+            it("refuses to write a secret value that reaches an unredacted field", () => {
+                const leak = doctor("kubernetes:core/v1:ConfigMap", "mcp-server-config", (i) => {
+                    i.data.LEAKED = Object.values(ev.config.secrets)[0].reveal();
+                });
+                assert.throws(() => renderPlan(leak), /refusing to write k8s\/\d+-configmap-mcp-server-config\.yaml: it would contain a secret value/);
+            });
+        });
+    });
+}
+
+describe("npm run plan: failures", () => {
+    let root: string;
+    beforeEach(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-fail-"));
+    });
+    afterEach(() => {
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("an invalid config exits 1 with the ConfigError text as is, and writes nothing", async () => {
+        const overrides = { "mcp-aks:cluster": JSON.stringify({ tier: "Gold" }), "mcp-aks:namespace": "Not_A_Namespace" };
+        let expected: ConfigError | undefined;
+        try {
+            const { raw, secretKeys } = stackRawConfig("dev", { overrides });
+            parseStackConfig(raw, { stack: "dev", secretKeys });
+        } catch (e) {
+            expected = e as ConfigError;
+        }
+        assert.ok(expected instanceof ConfigError && expected.problems.length === 2);
+        let evaluated = false;
+        const run = await runPlan(["--stack", "dev"], root, {
+            overrides,
+            evaluate: async (stack, options) => {
+                evaluated = true;
+                return evaluateStack(stack, options);
+            },
+        });
+        assert.ok(evaluated);
+        assert.equal(run.code, 1);
+        assert.equal(run.err, `${expected.message}\n`);
+        assert.match(run.err, /Invalid config for stack "dev" \(2 problems\)/);
+        assert.match(run.err, /mcp-aks:cluster\.tier is "Gold"/);
+        assert.doesNotMatch(run.err, /\n\s+at /, "no stack trace");
+        assert.equal(run.out, "");
+        assert.ok(!fs.existsSync(path.join(root, "dev")));
+    });
+
+    it("without --stack it exits 2 with the usage", async () => {
+        const run = await runPlan([], root);
+        assert.equal(run.code, 2);
+        assert.match(run.err, /--stack is required/);
+        assert.match(run.err, /Usage: npm run plan -- --stack <stack>/);
+        assert.equal(run.evaluation, undefined);
+    });
+
+    it("an unknown stack exits 2 and lists the stack files there are", async () => {
+        for (const stack of ["staging", "../dev"]) {
+            const run = await runPlan(["--stack", stack], root);
+            assert.equal(run.code, 2, stack);
+            assert.match(run.err, new RegExp(`no stack file Pulumi\\.${stack.replace(/\./g, "\\.")}\\.yaml .*; available: dev, prod`));
+            assert.equal(run.evaluation, undefined);
+        }
+        assert.deepEqual(fs.readdirSync(root), []);
+    });
+
+    it("--stack without a value and unknown flags exit 2", async () => {
+        assert.equal((await runPlan(["--stack"], root)).code, 2);
+        const run = await runPlan(["--stack", "dev", "--apply"], root);
+        assert.equal(run.code, 2);
+        assert.match(run.err, /unknown argument "--apply"/);
+    });
+});
