@@ -1,0 +1,172 @@
+/**
+ * The delivery pipeline as data: each workflow parsed and checked for what makes it safe (least privilege,
+ * OIDC without stored secrets, the policy pack on every operation, the prod approval gate, no cancelled
+ * updates). Input names are those of pulumi/actions v6 (action.yml / src/config.ts).
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+
+const WORKFLOWS = path.resolve(__dirname, "..", ".github", "workflows");
+
+type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
+type Job = {
+    "runs-on": string;
+    if?: string;
+    environment?: string | { name: string };
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
+    strategy?: { matrix?: Record<string, unknown>; "fail-fast"?: boolean };
+    env?: Record<string, string>;
+    steps: Step[];
+};
+type Workflow = { name: string; on: Record<string, any>; permissions?: Record<string, string>; jobs: Record<string, Job> };
+
+function load(file: string): Workflow {
+    const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+    // YAML 1.2 (the yaml package's default) reads `on:` as the string key GitHub means, not YAML 1.1's boolean.
+    return YAML.parse(text) as Workflow;
+}
+
+function stepUsing(job: Job, action: string): Step {
+    const found = job.steps.filter((s) => s.uses?.split("@")[0] === action);
+    assert.strictEqual(found.length, 1, `expected exactly one ${action} step`);
+    return found[0];
+}
+
+function indexOf(job: Job, predicate: (s: Step) => boolean, what: string): number {
+    const index = job.steps.findIndex(predicate);
+    assert.ok(index >= 0, `missing step: ${what}`);
+    return index;
+}
+
+/** Checks shared by every job that talks to Azure and Pulumi. */
+function assertPulumiJob(job: Job, command: "preview" | "up", stack: string): void {
+    // Every action is pinned to at least a major version.
+    for (const step of job.steps.filter((s) => s.uses)) assert.match(step.uses ?? "", /@v\d+(\.\d+){0,2}$|@[0-9a-f]{40}$/, `${step.uses} is not pinned`);
+
+    assert.strictEqual(job.permissions?.["id-token"], "write", "OIDC federation needs id-token: write");
+    assert.strictEqual(job.permissions?.contents, "read");
+
+    // npm ci, then the tests, then Azure, then Pulumi.
+    const ci = indexOf(job, (s) => s.run?.trim() === "npm ci", "npm ci");
+    const test = indexOf(job, (s) => s.run?.trim() === "npm test", "npm test");
+    const login = indexOf(job, (s) => s.uses?.startsWith("azure/login@") === true, "azure/login");
+    const kubelogin = indexOf(job, (s) => s.uses?.startsWith("azure/use-kubelogin@") === true, "azure/use-kubelogin");
+    const pulumi = indexOf(job, (s) => s.uses?.startsWith("pulumi/actions@") === true, "pulumi/actions");
+    assert.ok(ci < test && test < login && login < pulumi && kubelogin < pulumi, "order: npm ci, npm test, azure login, kubelogin, pulumi");
+
+    const azureLogin = stepUsing(job, "azure/login");
+    assert.match(azureLogin.uses ?? "", /@v2/);
+    assert.deepStrictEqual(azureLogin.with, {
+        "client-id": "${{ vars.AZURE_CLIENT_ID }}",
+        "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
+        "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}",
+    });
+    assert.ok(!("creds" in (azureLogin.with ?? {})), "no client secret: OIDC only");
+
+    assert.deepStrictEqual(
+        { ...job.env },
+        {
+            ARM_USE_OIDC: "true",
+            ARM_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}",
+            ARM_TENANT_ID: "${{ vars.AZURE_TENANT_ID }}",
+            ARM_SUBSCRIPTION_ID: "${{ vars.AZURE_SUBSCRIPTION_ID }}",
+            PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
+        },
+        "the env is exactly the OIDC settings and the backend: no ARM_CLIENT_SECRET, no AZURE_CLIENT_ID",
+    );
+
+    const action = stepUsing(job, "pulumi/actions");
+    assert.match(action.uses ?? "", /@v6$/);
+    assert.strictEqual(action.with?.command, command);
+    assert.strictEqual(action.with?.["stack-name"], stack);
+    assert.strictEqual(action.with?.policyPacks, "policy", "the policy pack runs on every operation");
+    assert.strictEqual(action.with?.["cloud-url"], "${{ vars.PULUMI_BACKEND_URL }}");
+    const configMap = YAML.parse(String(action.with?.["config-map"]));
+    assert.deepStrictEqual(configMap["mcp-aks:deployerPrincipalType"], { value: "ServicePrincipal", secret: false });
+    assert.deepStrictEqual(configMap["mcp-aks:kubeloginMode"], { value: "azurecli", secret: false });
+
+    // No secret reaches a Pulumi job: everything is a repository variable or an OIDC token.
+    assert.doesNotMatch(JSON.stringify(job), /secrets\./);
+}
+
+describe("workflows: preview.yml", () => {
+    const wf = load("preview.yml");
+    const job = wf.jobs.preview;
+
+    it("runs on pull requests with read-only default permissions", () => {
+        assert.deepStrictEqual(Object.keys(wf.on), ["pull_request"]);
+        assert.deepStrictEqual(wf.permissions, { contents: "read" });
+        assert.deepStrictEqual(Object.keys(wf.jobs), ["preview"]);
+    });
+
+    it("previews dev and prod as a matrix, without one failure hiding the other", () => {
+        assert.deepStrictEqual(job.strategy?.matrix, { stack: ["dev", "prod"] });
+        assert.strictEqual(job.strategy?.["fail-fast"], false);
+    });
+
+    it("may write PR comments and get an OIDC token, nothing more", () => {
+        assert.deepStrictEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+    });
+
+    it("runs npm ci, npm test and pulumi preview with the policy pack, commenting the diff", () => {
+        assertPulumiJob(job, "preview", "${{ matrix.stack }}");
+        const action = stepUsing(job, "pulumi/actions");
+        assert.strictEqual(action.with?.["comment-on-pr"], true);
+    });
+
+    it("keeps previews of one stack from racing: one per stack and pull request, superseded by newer pushes", () => {
+        assert.match(job.concurrency?.group ?? "", /\$\{\{ matrix\.stack \}\}/);
+        assert.match(job.concurrency?.group ?? "", /github\.event\.pull_request\.number/);
+        assert.strictEqual(job.concurrency?.["cancel-in-progress"], true);
+    });
+
+    it("has no environment, so its OIDC subject is the pull_request one and cannot be a deploy", () => {
+        assert.strictEqual(job.environment, undefined);
+    });
+});
+
+describe("workflows: deploy.yml", () => {
+    const wf = load("deploy.yml");
+
+    it("triggers on main, on v* tags and manually, with read-only default permissions", () => {
+        assert.deepStrictEqual(wf.on.push, { branches: ["main"], tags: ["v*"] });
+        assert.deepStrictEqual(wf.on.workflow_dispatch.inputs.stack.options.sort(), ["dev", "prod"]);
+        assert.deepStrictEqual(wf.permissions, { contents: "read" });
+        assert.deepStrictEqual(Object.keys(wf.jobs).sort(), ["dev", "prod"]);
+    });
+
+    it("deploys dev on pushes to main through the dev environment", () => {
+        const job = wf.jobs.dev;
+        assertPulumiJob(job, "up", "dev");
+        assert.strictEqual(job.environment, "dev");
+        assert.match(job.if ?? "", /github\.ref == 'refs\/heads\/main'/);
+        assert.doesNotMatch(job.if ?? "", /refs\/tags/);
+    });
+
+    it("deploys prod only from a v* tag or a manual run, behind the prod environment's reviewers", () => {
+        const job = wf.jobs.prod;
+        assertPulumiJob(job, "up", "prod");
+        assert.strictEqual(job.environment, "prod");
+        assert.match(job.if ?? "", /startsWith\(github\.ref, 'refs\/tags\/v'\)/);
+        assert.match(job.if ?? "", /inputs\.stack == 'prod'/);
+        assert.doesNotMatch(job.if ?? "", /refs\/heads\/main/, "a push to main never reaches prod");
+    });
+
+    it("never cancels a running update, one queue per stack", () => {
+        assert.deepStrictEqual(wf.jobs.dev.concurrency, { group: "deploy-dev", "cancel-in-progress": false });
+        assert.deepStrictEqual(wf.jobs.prod.concurrency, { group: "deploy-prod", "cancel-in-progress": false });
+    });
+
+    it("grants only contents: read and id-token: write (no PR comments from a deploy)", () => {
+        for (const job of Object.values(wf.jobs)) assert.deepStrictEqual(job.permissions, { contents: "read", "id-token": "write" });
+    });
+});
+
+describe("workflows: every file", () => {
+    it("contains only the workflows this spec checks", () => {
+        assert.deepStrictEqual(fs.readdirSync(WORKFLOWS).sort(), ["deploy.yml", "preview.yml"]);
+    });
+});
