@@ -13,6 +13,30 @@ export function key(name: string): string {
 /** A stand-in value for every API key secret; obviously not a real key. */
 export const FAKE_SECRET = "fixture-not-a-real-key";
 
+/** The API key names a raw config asks for (the defaults when apiKeys is unset or unreadable). */
+export function apiKeyNames(raw: Readonly<Record<string, string>>): string[] {
+    const value = raw[key("apiKeys")];
+    if (value === undefined) return [...DEFAULT_API_KEYS];
+    try {
+        const list = JSON.parse(value);
+        return Array.isArray(list) ? list.filter((v): v is string => typeof v === "string") : [];
+    } catch {
+        return [];
+    }
+}
+
+/**
+ * Gives every API key the raw config asks for and does not hold a stand-in secret value. Returns the
+ * fully qualified keys it added, which the caller reports as secret.
+ */
+export function addPlaceholderSecrets(raw: Record<string, string>, value: string): string[] {
+    const added = apiKeyNames(raw)
+        .map(key)
+        .filter((k) => !(k in raw));
+    for (const k of added) raw[k] = value;
+    return added;
+}
+
 /**
  * A validated config for `environment`. Prod gets the API server range it requires. `raw` adds or replaces
  * raw entries (objects as JSON strings, like `pulumi config` holds them); objects in it replace the
@@ -22,8 +46,6 @@ export function configFor(environment: Environment, raw: Record<string, string> 
     const entries: Record<string, string> = { [key("environment")]: environment };
     if (environment === "prod") entries[key("cluster")] = JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] });
     Object.assign(entries, raw);
-    const apiKeys: string[] = entries[key("apiKeys")] ? JSON.parse(entries[key("apiKeys")]) : [...DEFAULT_API_KEYS];
-    const secretKeys = apiKeys.map(key);
-    for (const k of secretKeys) entries[k] ??= FAKE_SECRET;
-    return parseStackConfig(entries, { stack: environment, secretKeys });
+    addPlaceholderSecrets(entries, FAKE_SECRET);
+    return parseStackConfig(entries, { stack: environment, secretKeys: apiKeyNames(entries).map(key) });
 }

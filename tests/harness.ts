@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseStackConfig, PROJECT, RawConfig, StackConfig } from "../components/config";
-import { DEFAULT_API_KEYS } from "../components/config-defaults";
+import { addPlaceholderSecrets } from "./fixtures";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -90,28 +90,8 @@ export interface EvaluateOptions {
 export function stackRawConfig(stack: string, options: EvaluateOptions = {}): { raw: RawConfig; secretKeys: string[] } {
     const { raw, secretKeys } = readStackFile(stack);
     Object.assign(raw, options.overrides ?? {});
-    if (!options.withoutFakeSecrets) {
-        for (const name of apiKeyNames(raw)) {
-            const key = `${PROJECT}:${name}`;
-            if (!(key in raw)) {
-                raw[key] = PLACEHOLDER.fakeSecret;
-                secretKeys.push(key);
-            }
-        }
-    }
+    if (!options.withoutFakeSecrets) secretKeys.push(...addPlaceholderSecrets(raw, PLACEHOLDER.fakeSecret));
     return { raw, secretKeys };
-}
-
-/** The API key names a raw config asks for (the defaults when apiKeys is unset or unreadable). */
-function apiKeyNames(raw: Record<string, string>): string[] {
-    const value = raw[`${PROJECT}:apiKeys`];
-    if (value === undefined) return [...DEFAULT_API_KEYS];
-    try {
-        const list = JSON.parse(value);
-        return Array.isArray(list) ? list.filter((v): v is string => typeof v === "string") : [];
-    } catch {
-        return [];
-    }
 }
 
 function azureId(type: string, name: string, inputs: any): string {
