@@ -51,6 +51,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(sa, `the Deployment's ServiceAccount ${namespace}/${podSa} is declared`);
             assert.equal(ev.one(T.fic).inputs.subject, `system:serviceaccount:${namespace}:${podSa}`);
             assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/client-id"], PLACEHOLDER.identityClientId, "the SA names the identity the credential belongs to");
+            assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/tenant-id"], PLACEHOLDER.tenantId);
         });
 
         it("AcrPull goes to the kubelet identity, scoped to the registry", () => {
@@ -108,13 +109,6 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(provider.inputs.kubeconfig, /--login\s*\n?\s*- azurecli|azurecli/);
             assert.ok(!provider.inputs.kubeconfig.includes("devicecode"));
             assert.ok(ev.invokes.includes("azure-native:containerservice:listManagedClusterUserCredentials"));
-        });
-
-        it("every Kubernetes object is created through that provider", () => {
-            const provider = ev.one(T.k8sProvider);
-            const k8s = ev.resources.filter((r) => r.type.startsWith("kubernetes:"));
-            assert.ok(k8s.length > 10);
-            for (const r of k8s) assert.ok(r.provider?.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${r.provider}`);
         });
 
         it("the MCP Deployment waits for its federated credential, its Key Vault role and its secrets", () => {

@@ -4,7 +4,6 @@
  */
 import { strict as assert } from "assert";
 import { NAMES } from "../components/cluster/specs";
-import { serviceAccountSubject } from "../components/workload-identity";
 import { CapturedResource, Evaluation, PLACEHOLDER, evaluateStack } from "./harness";
 
 const K8S = {
@@ -20,15 +19,10 @@ const K8S = {
     spc: "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
-const FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const VAULT = "azure-native:keyvault:Vault";
 
 function kubernetesObjects(ev: Evaluation): CapturedResource[] {
     return ev.resources.filter((r) => r.type.startsWith("kubernetes:"));
-}
-
-function byName(ev: Evaluation, type: string, name: string): CapturedResource {
-    return ev.one(type, name);
 }
 
 for (const stack of ["dev", "prod"] as const) {
@@ -57,23 +51,14 @@ for (const stack of ["dev", "prod"] as const) {
             for (const r of kubernetesObjects(ev)) assert.ok(r.parent && componentUrns.has(r.parent), `${r.type} ${r.name}`);
         });
 
-        it("the MCP Deployment waits for the federated credential, the vault role and the secrets", () => {
-            const deployment = byName(ev, K8S.deployment, NAMES.mcp);
-            const credentials = ev.ofType(FEDERATED_CREDENTIAL);
-            const role = ev.resources.find((r) => r.type === "azure-native:authorization:RoleAssignment" && /kv|vault|secrets/i.test(r.name));
-            const secrets = ev.ofType("azure-native:keyvault:Secret");
-            assert.ok(credentials.length > 0 && role && secrets.length === ev.config.apiKeys.length);
-            for (const r of [...credentials, role, ...secrets]) assert.ok(deployment.dependencies.includes(r.urn), `Deployment waits for ${r.type} ${r.name}`);
-        });
-
         it("the Deployment also waits for its ServiceAccount, settings, SecretProviderClass and Qdrant", () => {
-            const deployment = byName(ev, K8S.deployment, NAMES.mcp);
+            const deployment = ev.one(K8S.deployment, NAMES.mcp);
             const needed = [
-                byName(ev, K8S.serviceAccount, NAMES.mcpServiceAccount),
-                byName(ev, K8S.configMap, NAMES.mcpConfig),
-                byName(ev, K8S.spc, NAMES.mcpSecretProviderClass),
-                byName(ev, K8S.secret, NAMES.qdrantApiKeySecret),
-                byName(ev, K8S.statefulSet, NAMES.qdrant),
+                ev.one(K8S.serviceAccount, NAMES.mcpServiceAccount),
+                ev.one(K8S.configMap, NAMES.mcpConfig),
+                ev.one(K8S.spc, NAMES.mcpSecretProviderClass),
+                ev.one(K8S.secret, NAMES.qdrantApiKeySecret),
+                ev.one(K8S.statefulSet, NAMES.qdrant),
             ];
             for (const r of needed) assert.ok(deployment.dependencies.includes(r.urn), `waits for ${r.type}`);
             assert.ok(!("replicas" in deployment.inputs.spec), "the HPA owns replicas");
@@ -87,23 +72,13 @@ for (const stack of ["dev", "prod"] as const) {
             for (const r of kubernetesObjects(ev).filter((o) => o.inputs.metadata?.namespace !== undefined)) {
                 assert.ok(r.dependencies.includes(ns.urn), `${r.type} ${r.name} waits for the namespace`);
             }
-            for (const workload of [byName(ev, K8S.deployment, NAMES.mcp), byName(ev, K8S.statefulSet, NAMES.qdrant)]) {
+            for (const workload of [ev.one(K8S.deployment, NAMES.mcp), ev.one(K8S.statefulSet, NAMES.qdrant)]) {
                 for (const p of policies) assert.ok(workload.dependencies.includes(p.urn), `${workload.name} waits for ${p.name}`);
             }
         });
 
-        it("the federated credential's subject is the ServiceAccount the pods run as, in its namespace", () => {
-            const sa = byName(ev, K8S.serviceAccount, NAMES.mcpServiceAccount);
-            const deployment = byName(ev, K8S.deployment, NAMES.mcp);
-            assert.equal(deployment.inputs.spec.template.spec.serviceAccountName, sa.inputs.metadata.name);
-            const subject = serviceAccountSubject(sa.inputs.metadata.namespace, sa.inputs.metadata.name);
-            assert.ok(ev.ofType(FEDERATED_CREDENTIAL).some((c) => c.inputs.subject === subject), `a credential trusts ${subject}`);
-            assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/client-id"], PLACEHOLDER.identityClientId);
-            assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/tenant-id"], PLACEHOLDER.tenantId);
-        });
-
         it("the SecretProviderClass reads the stack's vault with the workload identity", () => {
-            const spc = byName(ev, K8S.spc, NAMES.mcpSecretProviderClass);
+            const spc = ev.one(K8S.spc, NAMES.mcpSecretProviderClass);
             const vault = ev.one(VAULT);
             assert.equal(spc.inputs.spec.parameters.keyvaultName, vault.inputs.vaultName);
             assert.equal(spc.inputs.spec.parameters.clientID, PLACEHOLDER.identityClientId);
@@ -111,7 +86,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("Qdrant's key is generated, and only the Secret carries it", () => {
-            const secret = byName(ev, K8S.secret, NAMES.qdrantApiKeySecret);
+            const secret = ev.one(K8S.secret, NAMES.qdrantApiKeySecret);
             const password = ev.ofType("random:index/randomPassword:RandomPassword");
             assert.equal(password.length, 1);
             assert.ok(secret.dependencies.includes(password[0].urn));
@@ -121,7 +96,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it(stack === "prod" ? "prod protects the Qdrant StatefulSet" : "dev leaves the Qdrant StatefulSet unprotected", () => {
-            const sts = byName(ev, K8S.statefulSet, NAMES.qdrant);
+            const sts = ev.one(K8S.statefulSet, NAMES.qdrant);
             assert.equal(sts.protect, stack === "prod");
             assert.equal(sts.retainOnDelete, false, "an abandoned StatefulSet would collide with its replacement");
         });
