@@ -36,15 +36,8 @@ import {
     mcpServiceManifest,
 } from "../components/cluster/specs/mcp-server";
 import { qdrantApiKeySecretManifest, qdrantStatefulSetManifest, qdrantStorageClassManifest } from "../components/cluster/specs/qdrant";
-import { configFor, key } from "./fixtures";
+import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 
-const INPUTS = {
-    identityClientId: "11111111-1111-1111-1111-111111111111",
-    tenantId: "22222222-2222-2222-2222-222222222222",
-    vaultName: "kv-mcp-dev-abc123",
-    image: "acrmcpdevabc123.azurecr.io/mcp-server:1.0.0",
-    qdrantApiKey: "generated-key",
-};
 
 type AnyObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 

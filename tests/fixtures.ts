@@ -10,6 +10,15 @@ export function key(name: string): string {
     return `${PROJECT}:${name}`;
 }
 
+/** Stand-ins for what the Azure layer and the random provider hand the pure workload builders. */
+export const WORKLOAD_INPUTS = {
+    identityClientId: "11111111-1111-1111-1111-111111111111",
+    tenantId: "22222222-2222-2222-2222-222222222222",
+    vaultName: "kv-mcp-dev-abc123",
+    image: "acrmcpdevabc123.azurecr.io/mcp-server:1.0.0",
+    qdrantApiKey: "generated-key",
+};
+
 /** A stand-in value for every API key secret; obviously not a real key. */
 export const FAKE_SECRET = "fixture-not-a-real-key";
 

@@ -4,16 +4,9 @@
  */
 import { strict as assert } from "assert";
 import { workloadManifests } from "../components/cluster/specs";
-import { configFor } from "./fixtures";
+import { configFor, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 import { Manifest, SKIPPED, formatResult, loadChecks, polarisAudit } from "./polaris";
 
-const INPUTS = {
-    identityClientId: "11111111-1111-1111-1111-111111111111",
-    tenantId: "22222222-2222-2222-2222-222222222222",
-    vaultName: "kv-mcp-dev-abc123",
-    image: "acrmcpdevabc123.azurecr.io/mcp-server:1.0.0",
-    qdrantApiKey: "generated-key",
-};
 
 /**
  * Warning findings accepted by design, as `check object`. Anything else failing fails the test.
