@@ -388,8 +388,7 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
             if (issue.code === "unrecognized_keys") {
                 for (const extra of issue.keys) {
                     const path = [...issue.path, extra].map(String);
-                    const siblings = Object.keys(valueAt(defaults, issue.path) ?? (issue.path.length === 0 ? schema.shape : {}));
-                    const candidates = issue.path.length === 0 ? knownKeys : siblings;
+                    const candidates = issue.path.length === 0 ? knownKeys : Object.keys(valueAt(defaults, issue.path) ?? {});
                     const hint = closest(extra, candidates);
                     problems.push({
                         key: path.join("."),

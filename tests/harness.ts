@@ -173,7 +173,8 @@ async function settle(output: pulumi.Output<unknown>): Promise<unknown> {
 export async function evaluateConfig(config: StackConfig, options: { preview?: boolean } = {}): Promise<Evaluation> {
     const resources = new Map<string, CapturedResource>();
     const invokes: string[] = [];
-    const pending = new Map<string, Partial<CapturedResource>>();
+    /** Inputs by `type::name`, as newResource sees them; the options come from the registration request. */
+    const pendingInputs = new Map<string, unknown>();
     const preview = options.preview ?? false;
 
     await pulumi.runtime.setMocks(
@@ -181,7 +182,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
             newResource(args) {
                 const state = { ...args.inputs, ...simulatedState(args.type, args.name, args.inputs) };
                 const id = preview ? "" : args.type.startsWith("azure-native:") ? azureId(args.type, String(state.name ?? args.name), args.inputs) : `${args.name}-id`;
-                pending.set(`${args.type}::${args.name}`, { inputs: unwrapSecrets(args.inputs), provider: args.provider || undefined, custom: args.custom ?? true });
+                pendingInputs.set(`${args.type}::${args.name}`, unwrapSecrets(args.inputs));
                 return { id, state };
             },
             call(args) {
@@ -208,8 +209,6 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         register(req, (err: any, resp: any) => {
             if (!err) {
-                const key = `${req.getType()}::${req.getName()}`;
-                const seen = pending.get(key) ?? {};
                 const urn = resp.getUrn();
                 resources.set(urn, {
                     type: req.getType(),
@@ -217,7 +216,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
                     urn,
                     id: resp.getId(),
                     custom: req.getCustom(),
-                    inputs: seen.inputs ?? {},
+                    inputs: pendingInputs.get(`${req.getType()}::${req.getName()}`) ?? {},
                     provider: req.getProvider() || undefined,
                     parent: req.getParent() || undefined,
                     dependencies: req.getDependenciesList(),
