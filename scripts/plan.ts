@@ -15,7 +15,7 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { CLIENT_FILE_NAMES, CLIENT_FORMATS, STACK_OUTPUTS } from "../components/client-config";
 import { ConfigError } from "../components/config";
-import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT } from "../tests/harness";
+import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT, StackFileError } from "../tests/harness";
 import { PodTemplateLike, restrictedViolations } from "../tests/pod-security";
 
 export const USAGE = `Usage: npm run plan -- --stack <stack>
@@ -723,6 +723,10 @@ export async function main(argv: readonly string[], overrides: Partial<PlanDeps>
         if (e instanceof UsageError) {
             deps.stderr(`plan: ${e.message}\n`);
             return 2;
+        }
+        if (e instanceof StackFileError) {
+            deps.stderr(`plan: ${e.message}\n`);
+            return 1;
         }
         if (e instanceof ConfigError) {
             // The message names each key and the command that fixes it; a stack trace would only bury it.

@@ -62,13 +62,13 @@ describe("config: every bad value gives a clear error", () => {
         const err = errorFor("dev", { "mcp-aks:clustr": JSON.stringify({ tier: "Free" }) });
         const p = onlyProblem(err, "clustr");
         assert.match(p.allowed, /did you mean "cluster"/);
-        assert.match(p.fix, /pulumi config rm 'clustr' --stack dev/);
+        assert.match(p.fix, /pulumi config rm clustr --stack dev/);
     });
 
     it("an unknown nested key is rejected", () => {
         const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { vmSize: "Standard_B2ms", minCount: 1, maxCount: 2, osDiskType: "Managed", osDiskSizeGB: 32, spot: true } }) });
         const p = onlyProblem(err, "cluster.systemPool.spot");
-        assert.match(p.fix, /pulumi config rm --path 'cluster.systemPool.spot'/);
+        assert.match(p.fix, /pulumi config rm --path cluster.systemPool.spot --stack dev/);
     });
 
     it("a wrong type names the value and the expected type", () => {
@@ -90,20 +90,21 @@ describe("config: every bad value gives a clear error", () => {
 
     it("minCount above maxCount is rejected", () => {
         const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { minCount: 5, maxCount: 3 } }) });
-        assert.match(onlyProblem(err, "cluster.systemPool.minCount").allowed, /at most maxCount \(3\)/);
+        assert.match(onlyProblem(err, "cluster.systemPool.minCount").allowed, /at most cluster\.systemPool\.maxCount \(3\)/);
     });
 
     it("a VM size that is not a string is rejected", () => {
         const err = errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"], userPool: { vmSize: 4 } }) });
         const p = onlyProblem(err, "cluster.userPool.vmSize");
-        assert.equal(p.value, 4);
+        // The CLI stores `--path ... 4` as a number; an integer is accepted as the string "4", which no size is.
+        assert.equal(p.value, "4");
         assert.match(p.allowed, /Azure VM size string/);
         assert.match(p.fix, /Standard_D2ds_v5/);
     });
 
     it("a CIDR that is not valid is rejected", () => {
         const err = errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["10.0.0.300/24"] }) });
-        const p = onlyProblem(err, "cluster.authorizedIpRanges.0");
+        const p = onlyProblem(err, "cluster.authorizedIpRanges[0]");
         assert.equal(p.value, "10.0.0.300/24");
         assert.match(p.allowed, /CIDR/);
     });
@@ -123,7 +124,9 @@ describe("config: every bad value gives a clear error", () => {
         const p = onlyProblem(err, "namePrefix");
         assert.equal(p.value, "platformteam");
         assert.match(p.allowed, /Key Vault name "kv-platformteam-prod-xxxxxx" \(27 characters; Azure allows 3-24/);
-        assert.match(p.fix, /pulumi config set namePrefix mcp --stack prod/);
+        assert.match(p.allowed, /"kv-" \+ namePrefix \+ "-" \+ the stack name "prod" \+ "-" \+ a 6-character suffix/);
+        assert.match(p.allowed, /^at most 9 characters with this stack/);
+        assert.match(p.fix, /^pulumi config set namePrefix platformt --stack prod$/);
     });
 
     it("a missing required secret names the secret command, for each key", () => {

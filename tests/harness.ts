@@ -3,12 +3,12 @@
  * with the cloud's answers simulated by clearly marked placeholders, and captures every resource with its
  * inputs, options and dependencies. The tests and `npm run plan` both use it, so they see the same program.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseStackConfig, PROJECT, RawConfig, StackConfig } from "../components/config";
 import { addPlaceholderSecrets } from "./fixtures";
+import { loadStackFile, rawConfigOf } from "./pulumi-cli";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -59,21 +59,25 @@ export interface Evaluation {
     one(type: string, name?: string): CapturedResource;
 }
 
+/** A stack file that is not valid YAML: its message names the file, line and column. */
+export class StackFileError extends Error {}
+
 /** The raw config map of a stack file, as the Pulumi CLI would hand it to the program. */
 export function readStackFile(stack: string): { raw: Record<string, string>; secretKeys: string[] } {
     const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-    const raw: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
-        if (value && typeof value === "object" && "secure" in (value as object)) {
-            // Ciphertext cannot be decrypted offline; it stands for a set secret.
-            raw[key] = PLACEHOLDER.fakeSecret;
-            secretKeys.push(key);
-        } else {
-            raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+    let state;
+    try {
+        state = loadStackFile(file, stack);
+    } catch (e) {
+        if (e instanceof YAML.YAMLError) {
+            const pos = e.linePos?.[0];
+            const where = pos ? `line ${pos.line}, column ${pos.col}` : "unknown position";
+            throw new StackFileError(`${path.basename(file)}: ${where}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
         }
+        throw e;
     }
+    // Ciphertext cannot be decrypted offline; it stands for a set secret.
+    const { raw, secretKeys } = rawConfigOf(state, PLACEHOLDER.fakeSecret);
     return { raw, secretKeys };
 }
 

@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { main, PlanDeps, REDACTED, renderPlan } from "../scripts/plan";
-import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, stackRawConfig } from "./harness";
+import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, REPO_ROOT as REPO_ROOT_FOR_PLAN, stackRawConfig } from "./harness";
 import { manifestProblems } from "./k8s-schema";
 
 interface Run {
@@ -363,5 +363,20 @@ describe("npm run plan: failures", () => {
         const run = await runPlan(["--stack", "dev", "--apply"], root);
         assert.equal(run.code, 2);
         assert.match(run.err, /unknown argument "--apply"/);
+    });
+});
+
+describe("npm run plan on a stack file with a YAML syntax error", () => {
+    const file = path.join(REPO_ROOT_FOR_PLAN, "Pulumi.yamlerror.yaml");
+    after(() => fs.rmSync(file, { force: true }));
+
+    it("prints one line naming the file, line and column, and no stack trace", async () => {
+        fs.writeFileSync(file, "config:\n  mcp-aks:environment: dev\n  mcp-aks:cluster:\n    tier: [Free\n");
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+        const run = await runPlan(["--stack", "yamlerror"], root, { projectDir: REPO_ROOT_FOR_PLAN });
+        fs.rmSync(root, { recursive: true, force: true });
+        assert.equal(run.code, 1);
+        assert.match(run.err, /^plan: Pulumi\.yamlerror\.yaml: line 5, column 1: .+\n$/);
+        assert.doesNotMatch(run.err, /\n\s+at /);
     });
 });
