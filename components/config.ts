@@ -453,6 +453,8 @@ interface Context {
     readonly stack: string;
     readonly project: string;
     readonly defaults: Record<string, unknown>;
+    /** The stack's own values as the CLI stored them (before coercion), filled in by readRaw. */
+    readonly user: Record<string, unknown>;
     /** Top-level keys Pulumi holds as secret (their values are never shown). */
     readonly secretTop: ReadonlySet<string>;
     readonly options: ParseOptions;
@@ -471,6 +473,16 @@ function shown(ctx: Context, p: Path, value: unknown): unknown {
  * there is no value to go back to.
  */
 function fixTo(ctx: Context, p: Path, target: unknown): string {
+    // Below a value the stack file holds as JSON text (`--path cluster.userPool '{...}'`), --path cannot
+    // reach: the fix rewrites that text with the fixed value in it.
+    for (let i = 2; i < p.length; i++) {
+        const text = valueAt(ctx.user, p.slice(0, i));
+        if (typeof text !== "string") continue;
+        const whole = coerce(nodeAt(schema, p.slice(0, i)), text);
+        if (typeof whole !== "object" || whole === null) break;
+        putAt(whole, p.slice(i), target);
+        return setCommand(ctx.stack, p.slice(0, i), whole) ?? yamlFix(ctx.stack, p.slice(0, i), whole, ctx.project);
+    }
     if (target === undefined) return rmCommand(ctx.stack, p);
     const isDefault = hasPath(ctx.defaults, p) && JSON.stringify(valueAt(ctx.defaults, p)) === JSON.stringify(target);
     if (isDefault && (target === null || typeof target === "object")) return rmCommand(ctx.stack, p);
@@ -484,6 +496,11 @@ function targetFor(ctx: Context, p: Path, value: unknown): unknown {
     const suggested = suggest?.(value);
     if (suggested !== undefined && JSON.stringify(suggested) !== JSON.stringify(value)) return suggested;
     if (hasPath(ctx.defaults, p)) return valueAt(ctx.defaults, p);
+    // A field of an object this environment leaves out (dev's userPool): another environment's default.
+    for (const env of ENVIRONMENTS) {
+        const other = environmentDefaults(env);
+        if (valueAt(other, p) !== undefined) return valueAt(other, p);
+    }
     return node ? PLACEHOLDERS.get(node) : undefined;
 }
 
@@ -598,7 +615,7 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     const envRaw = raw[`${project}:environment`] ?? (ENVIRONMENTS.includes(stack as Environment) ? stack : undefined);
     const environment: Environment = ENVIRONMENTS.includes(envRaw as Environment) ? (envRaw as Environment) : "dev";
     const defaults = environmentDefaults(environment);
-    const ctx: Context = { stack, project, defaults: { ...defaults, environment }, secretTop: new Set<string>(), options };
+    const ctx: Context = { stack, project, defaults: { ...defaults, environment }, user: {}, secretTop: new Set<string>(), options };
     if (!ENVIRONMENTS.includes(envRaw as Environment)) {
         problems.add({
             key: "environment",
@@ -609,7 +626,9 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     }
 
     const { user, secretValues } = readRaw(raw, ctx, problems);
-    const merged = coerce(schema, deepMerge(ctx.defaults, { ...user, environment })) as Record<string, unknown>;
+    Object.assign(ctx.user, user);
+    // Coerced before the merge, so that JSON text for an object (`--path cluster.network '{}'`) merges like one.
+    const merged = coerce(schema, deepMerge(ctx.defaults, coerce(schema, { ...user, environment }))) as Record<string, unknown>;
     const cfg = schemaProblems(ctx, merged, problems);
     if (!cfg) throw new ConfigError(stack, problems.list);
 
@@ -710,7 +729,7 @@ function pools(cfg: ParsedConfig): Array<[Path, ParsedConfig["cluster"]["systemP
  * The pods each workload runs at its maximum, with their requests. A component that adds pods (Qdrant
  * replicas, the edge, more MCP servers) adds its entry here; the capacity check covers it with no more work.
  */
-export function stackWorkloads(cfg: Pick<ParsedConfig, "mcpServer" | "qdrant">): WorkloadDemand[] {
+export function stackWorkloads(cfg: Pick<StackConfig, "mcpServer" | "qdrant">): WorkloadDemand[] {
     const req = (r: ResourcesConfig["requests"]) => ({ cpuMillis: quantityValue(r.cpu), memoryMiB: quantityValue(r.memory) });
     return [
         { name: "mcp-server", replicas: cfg.mcpServer.maxReplicas, ...req(cfg.mcpServer.resources.requests), key: "mcpServer.maxReplicas", requestsKey: "mcpServer.resources.requests" },
@@ -855,19 +874,22 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         }
     }
     const [podAddr, podBits] = ipaddr.IPv4.parseCIDR(net.podCidr);
-    if (podAddr.match(svcAddr, svcBits) || svcAddr.match(podAddr, podBits)) {
-        add([...netPath, "podCidr"], net.podCidr, `a range that does not overlap cluster.network.serviceCidr (${net.serviceCidr})`);
+    const overlaps = (a: ipaddr.IPv4, abits: number) => a.match(svcAddr, svcBits) || svcAddr.match(a, abits);
+    if (overlaps(podAddr, podBits)) {
+        // The default first, then the other private ranges AKS accepts for an overlay pod CIDR.
+        const free = [String(valueAt(ctx.defaults, [...netPath, "podCidr"])), "192.168.0.0/16", "172.16.0.0/16", "10.244.0.0/16", "100.64.0.0/16"].find((c) => !overlaps(...ipaddr.IPv4.parseCIDR(c)));
+        add([...netPath, "podCidr"], net.podCidr, `a range that does not overlap cluster.network.serviceCidr (${net.serviceCidr})`, free ? setCommand(stack, [...netPath, "podCidr"], free) : undefined);
     }
 
     if (cfg.environment === "prod") {
         if (cfg.cluster.authorizedIpRanges.length === 0) {
-            add(["cluster", "authorizedIpRanges"], [], "at least one CIDR in prod: the API server is not open to the internet", setCommand(stack, ["cluster", "authorizedIpRanges", 0], "<your-office-or-runner-cidr>"));
+            add(["cluster", "authorizedIpRanges"], [], "at least one CIDR in prod: the API server is not open to the internet", setCommand(stack, ["cluster", "authorizedIpRanges"], ["<your-office-or-runner-cidr>"]));
         }
         if (!cfg.keyVault.purgeProtection) {
             add(["keyVault", "purgeProtection"], false, "true in prod: a deleted vault and its keys must stay recoverable", setCommand(stack, ["keyVault", "purgeProtection"], true));
         }
         if (!cfg.endpoint.internal && cfg.endpoint.sourceRanges.length === 0) {
-            add(["endpoint", "sourceRanges"], [], "at least one CIDR when a prod endpoint is public (endpoint.internal=false): an open MCP endpoint spends your LLM credits for anyone", setCommand(stack, ["endpoint", "sourceRanges", 0], "<client-cidr>"));
+            add(["endpoint", "sourceRanges"], [], "at least one CIDR when a prod endpoint is public (endpoint.internal=false): an open MCP endpoint spends your LLM credits for anyone", setCommand(stack, ["endpoint", "sourceRanges"], ["<client-cidr>"]));
         }
         if (ctx.options.deployment) {
             for (const [p, range] of cidrValues(cfg)) {

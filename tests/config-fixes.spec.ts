@@ -8,44 +8,11 @@
  * Adding a config key? Add its bad inputs to BAD_INPUTS; the fixes come from the schema, by type.
  */
 import { strict as assert } from "assert";
-import { ConfigError, ConfigProblem, parseStackConfig, PROJECT, StackConfig } from "../components/config";
-import { DEFAULT_API_KEYS } from "../components/config-defaults";
-import { PLACEHOLDER, REPO_ROOT } from "./harness";
-import { applyFix, CliState, configSet, loadProjectStack, rawConfigOf } from "./pulumi-cli";
-
-/** The date the version checks use, so the table does not age with the calendar. */
-export const TODAY = new Date("2026-11-21T00:00:00Z");
-
-/** How a bad input gets into the stack: CLI commands, or top-level YAML values written into the file. */
-export interface BadInput {
-    readonly name: string;
-    readonly stack: "dev" | "prod";
-    /** `pulumi config ...` commands, as the user typed them (without --stack; the test adds it). */
-    readonly commands?: readonly string[];
-    /** Top-level values written into Pulumi.<stack>.yaml by hand (`cluster` -> its YAML value). */
-    readonly yaml?: Readonly<Record<string, unknown>>;
-    /** Keys that must be reported (others may be reported too). */
-    readonly keys: readonly string[];
-    /** Texts that the message must contain. */
-    readonly says?: readonly RegExp[];
-    /** Leave out the placeholder API key secrets. */
-    readonly withoutSecrets?: boolean;
-}
-
-/** Values the user supplies for a fix's `<...>` placeholders. */
-const FILL: Record<string, string> = {
-    "<value>": "model-secret-value",
-    "<your-cidr>": "20.50.0.0/16",
-    "<your-office-or-runner-cidr>": "20.50.0.0/16",
-    "<client-cidr>": "20.60.0.0/16",
-};
-
-function fill(placeholder: string): string {
-    if (FILL[placeholder]) return FILL[placeholder];
-    if (/stack name of at most/.test(placeholder)) return "p";
-    if (/larger VM size/.test(placeholder)) return "Standard_D8ds_v5";
-    throw new Error(`no value for placeholder ${placeholder}`);
-}
+import { parseStackConfig, PROJECT, StackConfig } from "../components/config";
+import { DEFAULT_API_KEYS, environmentDefaults } from "../components/config-defaults";
+import { BadInput, baseline, fill, keyOf, problemsOf, stateFor, TODAY } from "./config-inputs";
+import { PLACEHOLDER } from "./harness";
+import { applyFix, rawConfigOf } from "./pulumi-cli";
 
 export const BAD_INPUTS: readonly BadInput[] = [
     // numbers, booleans, strings, lists, maps, objects: wrong type and out of range
@@ -119,39 +86,6 @@ export const ACCEPTED: ReadonlyArray<{ name: string; stack: "dev" | "prod"; comm
     { name: "apiKeys as JSON text at the top level", stack: "dev", commands: ["config set apiKeys '[\"OPENAI_API_KEY\"]'", "config rm ANTHROPIC_API_KEY", "config rm TAVILY_API_KEY"], check: (c) => assert.deepEqual(c.apiKeys, ["OPENAI_API_KEY"]) },
 ];
 
-function withStack(command: string, stack: string): string {
-    const cmd = `pulumi ${command}`;
-    return cmd.includes(" -- ") ? cmd.replace(" -- ", ` --stack ${stack} -- `) : `${cmd} --stack ${stack}`;
-}
-
-/** The stack file with the bad input applied, and the API key secrets unless left out. */
-export function stateFor(input: { stack: string; commands?: readonly string[]; yaml?: Readonly<Record<string, unknown>>; withoutSecrets?: boolean }): CliState {
-    const state = loadProjectStack(REPO_ROOT, input.stack);
-    if (!input.withoutSecrets) for (const name of DEFAULT_API_KEYS) configSet(state, PROJECT, name, PLACEHOLDER.fakeSecret, { secret: true });
-    for (const [key, value] of Object.entries(input.yaml ?? {})) state.config[`${PROJECT}:${key}`] = structuredClone(value);
-    for (const c of input.commands ?? []) applyFix(state, PROJECT, withStack(c, state.stack), fill, PLACEHOLDER.fakeSecret);
-    return state;
-}
-
-/** Validates a modelled stack as `pulumi up` would (a real deployment), returning its problems. */
-export function problemsOf(state: CliState): ConfigProblem[] {
-    const { raw, secretKeys, securePaths } = rawConfigOf(state, PLACEHOLDER.fakeSecret);
-    try {
-        parseStackConfig(raw, { stack: state.stack, secretKeys, securePaths, today: TODAY, deployment: true });
-        return [];
-    } catch (e) {
-        if (e instanceof ConfigError) return [...e.problems];
-        throw e;
-    }
-}
-
-const keyOf = (p: ConfigProblem) => `${p.key} | ${p.allowed}`;
-
-/** The stack file as shipped, with only its documentation range replaced (what every user must do in prod). */
-function baseline(stack: "dev" | "prod"): string[] {
-    return stack === "prod" ? ["config set --path cluster.authorizedIpRanges[0] 20.1.0.0/16"] : [];
-}
-
 describe("config fixes: every printed fix works when pasted", function () {
     for (const input of BAD_INPUTS) {
         if (input.keys.length === 0) continue;
@@ -169,8 +103,11 @@ describe("config fixes: every printed fix works when pasted", function () {
                 applyFix(fixed, PROJECT, p.fix, fill, PLACEHOLDER.fakeSecret);
                 const after = problemsOf(fixed);
                 assert.ok(!after.some((q) => keyOf(q) === keyOf(p)), `the fix for ${p.key} did not fix it: ${p.fix}\n${after.map(keyOf).join("\n")}`);
+                // A fix that replaces a whole value (`pulumi config rm cluster`) may reveal problems inside it
+                // (prod's required ranges): those are the same problem, told in more detail.
                 const before = new Set(problems.map((q) => q.key));
-                const fresh = after.filter((q) => !before.has(q.key));
+                const inside = (k: string) => k.startsWith(`${p.key}.`) || k.startsWith(`${p.key}[`);
+                const fresh = after.filter((q) => !before.has(q.key) && !inside(q.key));
                 assert.deepEqual(fresh.map(keyOf), [], `the fix for ${p.key} (${p.fix}) caused new problems`);
             }
             // All fixes one after the other give a valid config (each later fix still applies).
@@ -205,4 +142,60 @@ describe("config: what the CLI stores for valid intents is accepted", () => {
             a.check(parseStackConfig(raw, { stack: a.stack, secretKeys, today: TODAY, deployment: true }));
         });
     }
+});
+
+/** Every path of the defaults (objects, their fields, a first list element): new keys are covered as they come. */
+function defaultPaths(value: unknown, p: Array<string | number> = []): Array<Array<string | number>> {
+    if (Array.isArray(value)) return [p, [...p, 0]];
+    if (value && typeof value === "object") return [p, ...Object.entries(value).flatMap(([k, v]) => defaultPaths(v, [...p, k]))];
+    return [p];
+}
+
+/** Writes `value` at a path of the stack file by hand, creating objects on the way. */
+function writeAt(config: Record<string, unknown>, p: ReadonlyArray<string | number>, value: unknown): void {
+    const top = `${PROJECT}:${p[0]}`;
+    if (p.length === 1) {
+        config[top] = value;
+        return;
+    }
+    const root: any = typeof config[top] === "object" && config[top] !== null ? structuredClone(config[top]) : {};
+    let c = root;
+    for (let i = 1; i < p.length - 1; i++) {
+        if (typeof c[p[i]] !== "object" || c[p[i]] === null) c[p[i]] = typeof p[i + 1] === "number" ? [] : {};
+        c = c[p[i]];
+    }
+    c[p[p.length - 1]] = value;
+    config[top] = root;
+}
+
+describe("config fixes: every key, given a value of each wrong type", function () {
+    // One value of every other JSON type, JSON text, and an encrypted-looking blob that must never be shown.
+    const WRONG: unknown[] = [null, "x", 1.5, [], "{}", { secure: "v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0" }];
+    it("is refused or accepted, never crashes, never shows the blob, and each fix works", () => {
+        const failures: string[] = [];
+        for (const path of defaultPaths(environmentDefaults("prod")).filter((p) => p.length > 0)) {
+            for (const value of WRONG) {
+                const state = stateFor({ stack: "prod", commands: baseline("prod") });
+                writeAt(state.config, path, value);
+                const where = `${path.join(".")} = ${JSON.stringify(value)}`;
+                const problems = problemsOf(state);
+                for (const p of problems) {
+                    if (JSON.stringify(p).includes("v1:bm90")) failures.push(`${where}: ${p.key} shows the blob`);
+                    const fixed = structuredClone(state);
+                    try {
+                        applyFix(fixed, PROJECT, p.fix, fill, PLACEHOLDER.fakeSecret);
+                    } catch (e) {
+                        failures.push(`${where}: the CLI refuses the fix for ${p.key}: ${p.fix} (${(e as Error).message})`);
+                        continue;
+                    }
+                    const after = problemsOf(fixed);
+                    if (after.some((q) => keyOf(q) === keyOf(p))) failures.push(`${where}: the fix for ${p.key} does not fix it: ${p.fix}`);
+                    const before = new Set(problems.map((q) => q.key));
+                    const fresh = after.filter((q) => !before.has(q.key) && !q.key.startsWith(`${p.key}.`) && !q.key.startsWith(`${p.key}[`));
+                    if (fresh.length > 0) failures.push(`${where}: the fix for ${p.key} causes ${fresh.map(keyOf).join("; ")}`);
+                }
+            }
+        }
+        assert.deepEqual(failures, []);
+    });
 });

@@ -159,7 +159,7 @@ describe("config: every bad value gives a clear error", () => {
             "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: [] }),
             "mcp-aks:endpoint": JSON.stringify({ internal: false }),
         });
-        assert.match(onlyProblem(err, "cluster.authorizedIpRanges").fix, /pulumi config set --path 'cluster\.authorizedIpRanges\[0\]'/);
+        assert.equal(onlyProblem(err, "cluster.authorizedIpRanges").fix, `pulumi config set --path cluster.authorizedIpRanges '["<your-office-or-runner-cidr>"]' --stack prod`);
         assert.ok(onlyProblem(err, "endpoint.sourceRanges"));
     });
 
@@ -194,5 +194,27 @@ describe("config: every bad value gives a clear error", () => {
     it("settings that the platform owns cannot be overridden", () => {
         const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { QDRANT_URL: "http://elsewhere" } }) });
         assert.ok(onlyProblem(err, "mcpServer.settings.QDRANT_URL"));
+    });
+});
+
+describe("config: secrets stay out of messages", () => {
+    it("an API key put into the settings by mistake is refused without showing it", () => {
+        const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { OPENAI_API_KEY: "sk-proj-should-not-print" } }) });
+        assert.equal(onlyProblem(err, "mcpServer.settings.OPENAI_API_KEY").value, "[hidden]");
+        assert.ok(!err.message.includes("sk-proj-should-not-print"));
+    });
+
+    it("a value under a key Pulumi holds as secret is never shown, even when it is the bad one", () => {
+        const { raw, secretKeys } = stackRawConfig("dev", { overrides: { "mcp-aks:endpoint": JSON.stringify({ idleTimeoutMinutes: 99, internal: "hush-hush" }) } });
+        const err = (() => {
+            try {
+                parseStackConfig(raw, { stack: "dev", secretKeys: [...secretKeys, "mcp-aks:endpoint"] });
+            } catch (e) {
+                return e as ConfigError;
+            }
+            return assert.fail("accepted");
+        })();
+        assert.ok(!err.message.includes("hush-hush") && !err.message.includes("99"), err.message);
+        assert.ok(err.problems.some((p) => p.key === "endpoint" && /not handled as a secret/.test(p.allowed)));
     });
 });

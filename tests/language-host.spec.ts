@@ -7,8 +7,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT } from "../components/config";
-import { REPO_ROOT, stackRawConfig } from "./harness";
+import { stateFor } from "./config-inputs";
+import { PLACEHOLDER, REPO_ROOT, stackRawConfig } from "./harness";
 import { LanguageHostRun, runThroughLanguageHost } from "./language-host";
+import { rawConfigOf } from "./pulumi-cli";
 
 /** The bad input the README's example shows: a wrong tier, a zero node count and a plaintext API key. */
 export const README_EXAMPLE_INPUT = {
@@ -19,10 +21,16 @@ export const README_EXAMPLE_INPUT = {
 describe("the config error through the real language host", function () {
     this.timeout(60000);
     let run: LanguageHostRun;
+    let prod: LanguageHostRun;
 
     before(async () => {
         const { raw, secretKeys } = stackRawConfig("dev", { overrides: README_EXAMPLE_INPUT });
-        run = await runThroughLanguageHost({ stack: "dev", config: raw, secretKeys: secretKeys.filter((k) => k !== `${PROJECT}:OPENAI_API_KEY`) });
+        // Pulumi.prod.yaml as shipped, with the API keys set as `pulumi config set --secret` stores them.
+        const shipped = rawConfigOf(stateFor({ stack: "prod" }), PLACEHOLDER.fakeSecret);
+        [run, prod] = await Promise.all([
+            runThroughLanguageHost({ stack: "dev", config: raw, secretKeys: secretKeys.filter((k) => k !== `${PROJECT}:OPENAI_API_KEY`) }),
+            runThroughLanguageHost({ stack: "prod", config: shipped.raw, secretKeys: shipped.secretKeys }),
+        ]);
     });
 
     it("prints the Invalid config text, one line per problem, and nothing else as an error", () => {
@@ -42,6 +50,16 @@ describe("the config error through the real language host", function () {
         assert.doesNotMatch(all, /\n\s+at |problems: \[|name: 'ConfigError'|unhandled exception/);
         assert.ok(!all.includes("sk-live-do-not-print-me"), "the plaintext API key was printed");
         assert.deepEqual(run.registered, ["pulumi:pulumi:Stack"], "nothing but the stack itself is registered");
+    });
+
+    it("a real run refuses the documentation range that Pulumi.prod.yaml ships with, until it is replaced", () => {
+        assert.equal(prod.exitCode, 32);
+        assert.deepEqual(prod.errors, [
+            [
+                'Invalid config for stack "prod" (1 problem):',
+                "  - mcp-aks:cluster.authorizedIpRanges[0] is \"203.0.113.0/24\"; allowed: your own range in prod: 203.0.113.0/24 is a documentation range (RFC 5737) that no client uses, so nobody could connect. Fix: pulumi config set --path 'cluster.authorizedIpRanges[0]' '<your-cidr>' --stack prod",
+            ].join("\n"),
+        ]);
     });
 
     it("README's config error example is this output", () => {

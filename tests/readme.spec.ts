@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { environmentDefaults } from "../components/config-defaults";
 import * as YAML from "yaml";
-import { problemsOf, stateFor } from "./config-fixes.spec";
+import { problemsOf, stateFor } from "./config-inputs";
 import { REPO_ROOT } from "./harness";
 
 const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
