@@ -154,6 +154,31 @@ export function cliPath(path: readonly PathSegment[]): string {
         .join("");
 }
 
+/** Parses the CLI's property path syntax (`a.b[0]["c.d"]`), as resource.ParsePropertyPath does. */
+export function parseCliPath(text: string): PathSegment[] {
+    const out: PathSegment[] = [];
+    let i = 0;
+    while (i < text.length) {
+        if (text[i] === ".") i++;
+        if (text[i] === "[") {
+            const end = text.indexOf("]", i);
+            if (end < 0) throw new Error(`invalid config key path ${text}`);
+            const inner = text.slice(i + 1, end);
+            if (/^\d+$/.test(inner)) out.push(Number(inner));
+            else if (inner.startsWith('"')) out.push(JSON.parse(inner));
+            else throw new Error(`invalid config key path ${text}`);
+            i = end + 1;
+        } else {
+            let j = i;
+            while (j < text.length && text[j] !== "." && text[j] !== "[") j++;
+            out.push(text.slice(i, j));
+            i = j;
+        }
+    }
+    if (out.length === 0 || typeof out[0] !== "string" || out[0] === "") throw new Error(`invalid config key path ${text}`);
+    return out;
+}
+
 /** Quotes a word for sh/bash/zsh when it needs it. */
 export function shellQuote(word: string): string {
     return /^[\w./:@=,+-]+$/.test(word) && !word.startsWith("-") ? word : `'${word.replace(/'/g, "'\\''")}'`;

@@ -17,7 +17,7 @@ import { aksVersionVerdict, AKS_VERSIONS_AS_OF } from "./aks-versions";
 import { AZURE_REGIONS, AZURE_REGIONS_AS_OF } from "./azure-regions";
 import { capacityShortfalls, maxEphemeralOsDiskGB, VM_SIZES, WorkloadDemand } from "./capacity";
 import { DEFAULT_MCP_SETTINGS, ENVIRONMENTS, Environment, environmentDefaults } from "./config-defaults";
-import { andThen, cliPath, coerce, HIDDEN, isPlainObject, kindOf, looksSecret, nodeAt, objectKeys, PathSegment, rmCommand, setCommand, showValue, unwrap, yamlFix } from "./config-fix";
+import { andThen, cliPath, coerce, HIDDEN, isPlainObject, kindOf, looksSecret, nodeAt, objectKeys, parseCliPath, PathSegment, rmCommand, setCommand, showValue, unwrap, yamlFix } from "./config-fix";
 import { azureNames, nameViolations, keyVaultSecretName, NameStem, NAME_RULES, SUFFIX_PLACEHOLDER } from "./naming";
 
 export { Environment } from "./config-defaults";
@@ -211,11 +211,17 @@ const CIDR_ALLOWED = "an IPv4 range in CIDR form with the host bits zero, such a
 const cidr = z.string(allowedText(CIDR_ALLOWED)).refine(isIpv4Network, allowedText(CIDR_ALLOWED));
 const cidrList = z.array(cidr, allowedText("a list of CIDRs such as [\"10.0.0.0/16\"]"));
 
+const kubernetesVersion = text(/^\d+\.\d+(\.\d+)?$/, "a Kubernetes version such as 1.33, quoted in YAML (unquoted, 1.30 reads as the number 1.3)").optional();
+
 /**
  * Fix values that keep the user's intent, by schema node: a CIDR with host bits set becomes its network
  * address. Where a node has none, a bad value is reset to the environment's default or removed.
  */
-const SUGGESTIONS = new Map<unknown, (value: unknown) => unknown>([[cidr, networkOf]]);
+const SUGGESTIONS = new Map<unknown, (value: unknown) => unknown>([
+    [cidr, networkOf],
+    // Every Kubernetes minor since 1.10 has two digits, so YAML's 1.3 was written 1.30.
+    [kubernetesVersion, (v) => (typeof v === "number" ? v.toFixed(2) : undefined)],
+]);
 
 /** What only the user knows, by schema node: used where neither a suggestion nor a default exists. */
 const PLACEHOLDERS = new Map<unknown, string>([[cidr, "<your-cidr>"]]);
@@ -259,7 +265,7 @@ const schema = z.strictObject({
     deployerPrincipalType: oneOf(["User", "ServicePrincipal", "Group"] as const),
     apiKeys: z.array(text(ENV_VAR, "an env var name such as OPENAI_API_KEY"), allowedText("a list of env var names")),
     cluster: z.strictObject({
-        kubernetesVersion: text(/^\d+\.\d+(\.\d+)?$/, "a Kubernetes version such as 1.33, quoted in YAML (unquoted, 1.30 reads as the number 1.3)").optional(),
+        kubernetesVersion,
         tier: oneOf(["Free", "Standard", "Premium"] as const),
         zones: z.array(oneOf(["1", "2", "3"] as const), allowedText("a list of zones from \"1\", \"2\", \"3\"")),
         systemPool: nodePool,
@@ -527,12 +533,19 @@ function readRaw(raw: RawConfig, ctx: Context, problems: Problems) {
             // `pulumi config set cluster.tier Free` (no --path) creates a top-level key named "cluster.tier".
             const first = key.split(/[.[]/)[0];
             if (first !== key && known.includes(first)) {
-                const shownValue = secretKeys.has(fullKey) || looksSecret([key], rawValue) ? "<value>" : rawValue;
+                let path: PathSegment[] | undefined;
+                try {
+                    path = parseCliPath(key);
+                } catch {
+                    path = undefined;
+                }
+                const hidden = secretKeys.has(fullKey) || looksSecret([key], rawValue);
+                const reset = path ? setCommand(ctx.stack, path, hidden ? undefined : rawValue) : undefined;
                 problems.add({
                     key,
                     value: undefined,
                     allowed: `a path set with --path; without it the CLI made a separate top-level key named "${key}"`,
-                    fix: andThen(rmCommand(ctx.stack, [key]), `pulumi config set --path ${key.includes("[") ? `'${key}'` : key} ${shownValue === rawValue ? setCommandValue(rawValue) : shownValue} --stack ${ctx.stack}`),
+                    fix: reset ? andThen(rmCommand(ctx.stack, [key]), reset) : rmCommand(ctx.stack, [key]),
                 });
                 continue;
             }
@@ -551,9 +564,6 @@ function readRaw(raw: RawConfig, ctx: Context, problems: Problems) {
     return { user, secretValues };
 }
 
-function setCommandValue(text: string): string {
-    return /^[\w./:@=,+-]+$/.test(text) && !text.startsWith("-") ? text : `'${text.replace(/'/g, "'\\''")}'`;
-}
 
 /** Schema problems, repeated on a repaired copy until it parses, so the rules across fields still run. */
 function schemaProblems(ctx: Context, merged: Record<string, unknown>, problems: Problems): ParsedConfig | undefined {
@@ -695,7 +705,7 @@ function nestedSecretProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] 
             const m = /^mcpServer\.settings\.([A-Z][A-Z0-9_]*)$/.exec(p);
             const fix = m
                 ? andThen(rmCommand(stack, ["mcpServer", "settings", m[1]]), setCommand(stack, ["apiKeys"], [...cfg.apiKeys, m[1]])!, setCommand(stack, [m[1]], undefined, { secret: true })!)
-                : `pulumi config set --path ${setCommandValue(p)} '<value>' --stack ${stack}`;
+                : setCommand(stack, parseCliPath(p), undefined)!;
             out.push({ key: p, value: HIDDEN, allowed, fix });
         }
     }

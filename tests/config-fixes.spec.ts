@@ -12,6 +12,7 @@ import { parseStackConfig, PROJECT, StackConfig } from "../components/config";
 import { DEFAULT_API_KEYS, environmentDefaults } from "../components/config-defaults";
 import { BadInput, baseline, fill, keyOf, problemsOf, stateFor, TODAY } from "./config-inputs";
 import { PLACEHOLDER } from "./harness";
+import { setCommand, yamlFix } from "../components/config-fix";
 import { applyFix, rawConfigOf } from "./pulumi-cli";
 
 export const BAD_INPUTS: readonly BadInput[] = [
@@ -30,7 +31,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     { name: "unknown top-level key", stack: "dev", commands: ["config set clustr Free"], keys: ["clustr"] },
     { name: "unknown nested key", stack: "dev", commands: ["config set --path cluster.systemPool.spot true"], keys: ["cluster.systemPool.spot"] },
     { name: "nested key set without --path", stack: "dev", commands: ["config set cluster.tier Standard"], keys: ["cluster.tier"] },
-    { name: "version parsed as a float", stack: "dev", yaml: { cluster: { kubernetesVersion: 1.3 } }, keys: ["cluster.kubernetesVersion"], says: [/YAML read this as the number 1\.3; write it in quotes/] },
+    { name: "version parsed as a float", stack: "dev", yaml: { cluster: { kubernetesVersion: 1.4 } }, keys: ["cluster.kubernetesVersion"], says: [/YAML read this as the number 1\.4; write it in quotes/, /Fix: pulumi config set --path cluster\.kubernetesVersion 1\.40 --stack dev/] },
     { name: "unsupported Kubernetes version", stack: "dev", commands: ["config set --path cluster.kubernetesVersion 1.29"], keys: ["cluster.kubernetesVersion"], says: [/community support for 1\.29 ended 2025-03/] },
     // networks
     { name: "CIDR with host bits", stack: "prod", commands: ["config set --path cluster.authorizedIpRanges[0] 20.1.2.3/16"], keys: ["cluster.authorizedIpRanges[0]"] },
@@ -131,6 +132,21 @@ describe("config fixes: every printed fix works when pasted", function () {
         assert.match(p.allowed, /no prefix fits/);
         applyFix(state, PROJECT, p.fix, fill, PLACEHOLDER.fakeSecret);
         assert.deepEqual(problemsOf(state).map(keyOf), []);
+    });
+});
+
+describe("config fixes: values no `pulumi config set` stores faithfully", () => {
+    it("are written as a stack file edit, which keeps them strings", () => {
+        // The CLI would store "+5" as the number 5 and a 19-digit id as an int64 that JavaScript cannot hold exactly.
+        for (const value of ["+5", "-05", "1234567890123456789"]) {
+            assert.equal(setCommand("dev", ["tags", "ticket"], value), undefined, value);
+            const state = stateFor({ stack: "dev" });
+            applyFix(state, PROJECT, yamlFix("dev", ["tags", "ticket"], value, PROJECT), fill, PLACEHOLDER.fakeSecret);
+            const { raw, secretKeys } = rawConfigOf(state, PLACEHOLDER.fakeSecret);
+            assert.equal(parseStackConfig(raw, { stack: "dev", secretKeys }).tags.ticket, value);
+        }
+        assert.ok(setCommand("dev", ["tags", "ticket"], "0123"), "a leading zero keeps it a string, so the CLI form works");
+        assert.ok(setCommand("dev", ["tags", "ticket"], "12345678901234567890"), "beyond int64 the CLI keeps the string");
     });
 });
 

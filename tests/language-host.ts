@@ -3,8 +3,9 @@
  * (`node node_modules/@pulumi/pulumi/cmd/run/index.js`), against a minimal fake engine and resource monitor
  * over gRPC (the SDK's own proto stubs), and returns what the user would see: the engine's log messages
  * and the exit status. The config reaches the program exactly as the CLI hands it over (PULUMI_CONFIG and
- * PULUMI_CONFIG_SECRET_KEYS). Only a failing config run is fast (the program stops before any resource);
- * a valid one registers every resource with the fake monitor.
+ * PULUMI_CONFIG_SECRET_KEYS); rawConfigOf (pulumi-cli.ts) makes that map from a stack file. The fake monitor
+ * registers resources but answers no invokes, so it suits runs that stop at the config, which take a couple
+ * of seconds (the program validates before it loads the resource modules).
  */
 import { spawn } from "child_process";
 import * as path from "path";

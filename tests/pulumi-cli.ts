@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PathSegment, storedWithPath } from "../components/config-fix";
+import { cliPath, parseCliPath as parsePropertyPath, PathSegment, storedWithPath } from "../components/config-fix";
 
 export type ConfigMap = Record<string, unknown>;
 
@@ -60,7 +60,7 @@ export function rawConfigOf(state: CliState, fakeSecret: string): { raw: Record<
     const securePaths: string[] = [];
     const decrypt = (v: unknown, p: PathSegment[]): unknown => {
         if (isSecure(v)) {
-            if (p.length > 1) securePaths.push(pathText(p));
+            if (p.length > 1) securePaths.push(cliPath(p));
             return v.secure.startsWith(MODEL_PREFIX) ? Buffer.from(v.secure.slice(MODEL_PREFIX.length), "base64").toString() : fakeSecret;
         }
         if (Array.isArray(v)) return v.map((x, i) => decrypt(x, [...p, i]));
@@ -76,34 +76,6 @@ export function rawConfigOf(state: CliState, fakeSecret: string): { raw: Record<
     return { raw, secretKeys, securePaths };
 }
 
-function pathText(p: readonly PathSegment[]): string {
-    return p.map((s, i) => (typeof s === "number" ? `[${s}]` : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(s) ? (i === 0 ? s : `.${s}`) : `[${JSON.stringify(s)}]`)).join("");
-}
-
-/** The CLI's property path syntax: `a.b[0]["c.d"]`. */
-export function parsePropertyPath(text: string): PathSegment[] {
-    const out: PathSegment[] = [];
-    let i = 0;
-    while (i < text.length) {
-        if (text[i] === ".") i++;
-        if (text[i] === "[") {
-            const end = text.indexOf("]", i);
-            if (end < 0) throw new Error(`invalid config key path ${text}`);
-            const inner = text.slice(i + 1, end);
-            if (/^\d+$/.test(inner)) out.push(Number(inner));
-            else if (inner.startsWith('"')) out.push(JSON.parse(inner));
-            else throw new Error(`invalid config key path ${text}`);
-            i = end + 1;
-        } else {
-            let j = i;
-            while (j < text.length && text[j] !== "." && text[j] !== "[") j++;
-            out.push(text.slice(i, j));
-            i = j;
-        }
-    }
-    if (out.length === 0 || typeof out[0] !== "string" || out[0] === "") throw new Error(`invalid config key path ${text}`);
-    return out;
-}
 
 function fullKey(project: string, name: string): string {
     return name.includes(":") ? name : `${project}:${name}`;
