@@ -187,7 +187,7 @@ function writeAt(config: Record<string, unknown>, p: ReadonlyArray<string | numb
 describe("config fixes: every key, given a value of each wrong type", function () {
     // One value of every other JSON type, JSON text, and an encrypted-looking blob that must never be shown.
     const WRONG: unknown[] = [null, "x", 1.5, [], "{}", { secure: "v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0" }];
-    it("is refused or accepted, never crashes, never shows the blob, and each fix works", () => {
+    it("is refused or accepted, never crashes, never shows the blob or validator wording, and each fix works", () => {
         const failures: string[] = [];
         for (const path of defaultPaths(environmentDefaults("prod")).filter((p) => p.length > 0)) {
             for (const value of WRONG) {
@@ -197,6 +197,7 @@ describe("config fixes: every key, given a value of each wrong type", function (
                 const problems = problemsOf(state);
                 for (const p of problems) {
                     if (JSON.stringify(p).includes("v1:bm90")) failures.push(`${where}: ${p.key} shows the blob`);
+                    if (/Invalid input|expected \w+, received|Too (small|big)/.test(p.allowed)) failures.push(`${where}: raw validator wording for ${p.key}: ${p.allowed}`);
                     const fixed = structuredClone(state);
                     try {
                         applyFix(fixed, PROJECT, p.fix, fill, PLACEHOLDER.fakeSecret);
