@@ -18,13 +18,11 @@ interface Run {
     code: number;
     out: string;
     err: string;
-    ms: number;
     evaluation?: Evaluation;
 }
 
 async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps> = {}): Promise<Run> {
-    const run: Run = { code: -1, out: "", err: "", ms: 0 };
-    const started = Date.now();
+    const run: Run = { code: -1, out: "", err: "" };
     run.code = await main(argv, {
         outRoot,
         cwd: outRoot,
@@ -33,7 +31,6 @@ async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps>
         evaluate: async (stack, options) => (run.evaluation = await evaluateStack(stack, options)),
         ...extra,
     });
-    run.ms = Date.now() - started;
     return run;
 }
 
@@ -93,8 +90,8 @@ for (const stack of ["dev", "prod"] as const) {
             fs.rmSync(root, { recursive: true, force: true });
         });
 
-        it("finishes well within the 3 s budget and reports where the files went", () => {
-            assert.ok(run.ms < 3000, `plan took ${run.ms} ms`);
+        // Its speed is measured by `npm run bench`, not asserted here: a wall-clock bound fails on a loaded machine.
+        it("reports where the files went", () => {
             assert.equal(run.err, "");
             assert.match(run.out, new RegExp(`Plan for stack "${stack}"`));
             assert.match(run.out, /placeholders/);
