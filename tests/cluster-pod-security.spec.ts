@@ -7,10 +7,9 @@ import { workloadManifests } from "../components/cluster/specs";
 import { mcpServerPodSpec } from "../components/cluster/specs/mcp-server";
 import { namespaceManifest } from "../components/cluster/specs/namespace";
 import { qdrantPodSpec } from "../components/cluster/specs/qdrant";
-import { configFor, key } from "./fixtures";
+import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 import { PodSpecLike, PodTemplateLike, baselineViolations, restrictedViolations } from "./pod-security";
 
-const INPUTS = { identityClientId: "client", tenantId: "tenant", vaultName: "kv-mcp-dev-abc123", image: "acrmcpdev.azurecr.io/mcp-server:1.0.0", qdrantApiKey: "key" };
 const WITH_INIT = { [key("mcpServer")]: JSON.stringify({ indexInitCommand: ["node", "scripts/fill-index.js"] }) };
 
 /** Every pod template the layer declares, for each environment, with and without the index init container. */

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config";
-import { MCP_SERVER_SERVICE_ACCOUNT } from "../../workload-identity";
+import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../../workload-identity";
 
 /**
  * A string known now (tests pass plain strings, so the specs are plain objects) or only later (the program
@@ -21,6 +21,8 @@ export const PART_OF = "mcp-aks";
 export const MCP_PORT = 3000;
 export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
+/** Qdrant's peer-to-peer (Raft and shard transfer) port in cluster mode. */
+export const QDRANT_P2P_PORT = 6335;
 
 /** Fixed object names: index.ts, the client config and operators can rely on them. */
 export const NAMES = {
@@ -38,6 +40,14 @@ export const NAMES = {
     qdrantApiKeySecretKey: "api-key",
     qdrantStorageVolume: "qdrant-storage",
     qdrantSnapshotsVolume: "qdrant-snapshots",
+    /** Optional second key of the API key Secret: the read-only key (qdrant.readOnlyApiKey). */
+    qdrantReadOnlyApiKeySecretKey: "read-only-api-key",
+    qdrantBackup: "qdrant-backup",
+    qdrantBackupServiceAccount: QDRANT_BACKUP_SERVICE_ACCOUNT,
+    /** The backup and restore scripts (lib.sh, qdrant-backup.sh, qdrant-restore.sh). */
+    qdrantBackupScripts: "qdrant-backup-scripts",
+    /** Where the snapshots go and which nodes to ask: read by the CronJob and by the restore Job. */
+    qdrantBackupSettings: "qdrant-backup-settings",
     defaultDeny: "default-deny-all",
 } as const;
 
