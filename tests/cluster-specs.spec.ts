@@ -27,6 +27,7 @@ import {
 import { qdrantApiKeySecretManifest, qdrantStatefulSetManifest, qdrantStorageClassManifest } from "../components/cluster/specs/qdrant";
 import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 import { manifestProblems } from "./k8s-schema";
+import { disruptionsAllowed } from "./scheduling";
 
 
 type AnyObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
@@ -39,13 +40,6 @@ function find(list: AnyObject[], kind: string, name: string): AnyObject {
     const found = list.filter((o) => o.kind === kind && o.metadata.name === name);
     assert.equal(found.length, 1, `exactly one ${kind} ${name}`);
     return found[0];
-}
-
-/** `disruptionsAllowed` as the disruption controller computes it for `healthy` of `expected` pods. */
-function disruptionsAllowed(spec: { maxUnavailable?: number | string; minAvailable?: number | string }, expected: number, healthy = expected): number {
-    const resolve = (v: number | string) => (typeof v === "number" ? v : Math.ceil((parseInt(v, 10) / 100) * expected));
-    const desiredHealthy = spec.maxUnavailable !== undefined ? Math.max(0, expected - resolve(spec.maxUnavailable)) : resolve(spec.minAvailable ?? 0);
-    return Math.max(0, healthy - desiredHealthy);
 }
 
 function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
