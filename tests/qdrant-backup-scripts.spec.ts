@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { backupScriptsConfigMapManifest } from "../components/cluster/specs/qdrant-backup";
+import * as YAML from "yaml";
+import { main as restoreMain } from "../scripts/restore";
 import { configFor } from "./fixtures";
 import { API_KEY, Azure, CLIENT_ID, CONTAINER, FEDERATED_TOKEN, QdrantNode, TENANT, qdrantNode, sha256, startAzure, startQdrant } from "./standins";
 
@@ -200,6 +202,17 @@ describe("Qdrant backup and restore scripts against local stand-ins", function (
             assert.match(run.log, /notes\/qdrant-1\.snapshot is corrupt/);
             assert.ok(!fresh[1].recovered.some((r) => r.collection === "notes"), "the corrupt file never reaches Qdrant");
             assert.equal(fresh[0].recovered.length, 2, "the good snapshots are restored");
+        });
+
+        it("the Job `npm run restore` prints runs the restore with what it needs", async () => {
+            const fresh = await backupThenFresh(3);
+            let out = "";
+            assert.equal(restoreMain(["--stack", "prod", "--snapshot", RUN, "--image", "acr.azurecr.io/curlimages/curl:8.11.1", "--collection", "notes"], (t) => void (out += t), () => undefined), 0);
+            const container = YAML.parse(out).spec.template.spec.containers[0];
+            const jobEnv = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+            const run = await runScript(dir, path.basename(container.command[1]), env(fresh, jobEnv));
+            assert.equal(run.code, 0, run.log);
+            for (const node of fresh) assert.deepEqual(node.recovered.map((r) => r.collection), ["notes"], node.name);
         });
 
         it("fails clearly for a run that does not exist", async () => {

@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { SNAPSHOT_CONTAINER, storageAccountSettings } from "../components/azure/storage";
 import { NAMES } from "../components/cluster/specs";
-import { BACKUP_DEADLINE_SECONDS, RESTORE_DEADLINE_SECONDS, backupCronJobManifest, restoreJobManifest } from "../components/cluster/specs/qdrant-backup";
+import { BACKUP_DEADLINE_SECONDS, RESTORE_DEADLINE_SECONDS, backupCronJobManifest, backupScripts, backupSettingsConfigMapManifest, restoreJobManifest } from "../components/cluster/specs/qdrant-backup";
 import { azureNames, nameViolations } from "../components/naming";
 import { TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "../components/workload-identity";
 import { configFor, key } from "./fixtures";
@@ -155,7 +155,25 @@ describe("Qdrant backup: jobs and names (pure)", () => {
         assert.equal(pod.serviceAccountName, NAMES.qdrantBackupServiceAccount);
         assert.deepEqual(pod.containers[0].command, ["/bin/sh", "/scripts/qdrant-restore.sh"]);
         assert.deepEqual(pod.containers[0].env.slice(1), [{ name: "SNAPSHOT_RUN", value: "20261121T191703Z" }, { name: "COLLECTIONS", value: "crypto_docs" }]);
-        assert.equal(job.spec.template.metadata.labels["app.kubernetes.io/name"], NAMES.qdrantBackup, "the backup's NetworkPolicy covers it");
+        assert.equal((job.spec.template.metadata.labels as Record<string, string>)["app.kubernetes.io/name"], NAMES.qdrantBackup, "the backup's NetworkPolicy covers it");
+    });
+
+    it("every variable the scripts require reaches the pods: settings ConfigMap, the API key Secret, or the webhook", () => {
+        const cfg = configFor("prod");
+        const settings = Object.keys(backupSettingsConfigMapManifest(cfg, { blobEndpoint: "e", containerName: "c" }).data);
+        // Injected by the workload-identity webhook into pods labelled azure.workload.identity/use.
+        const webhook = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "AZURE_FEDERATED_TOKEN_FILE"];
+        const scripts = backupScripts();
+        for (const [script, job] of [["qdrant-backup.sh", backupCronJobManifest(cfg, "img").spec.jobTemplate.spec], ["qdrant-restore.sh", restoreJobManifest(cfg, "img", "20261121T191703Z").spec]] as const) {
+            const required = [...scripts[script].matchAll(/"\$\{([A-Z_]+):\?\}"/g)].map((m) => m[1]);
+            assert.ok(required.length >= 8, `${script} declares what it requires`);
+            const container = job.template.spec.containers[0];
+            assert.deepEqual(container.envFrom, [{ configMapRef: { name: NAMES.qdrantBackupSettings } }]);
+            const provided = new Set([...settings, ...webhook, ...container.env.map((e) => e.name)]);
+            assert.deepEqual(required.filter((v) => !provided.has(v)), [], script);
+            const key = container.env.find((e) => e.name === "QDRANT_API_KEY") as any;
+            assert.deepEqual(key.valueFrom.secretKeyRef, { name: NAMES.qdrantApiKeySecret, key: NAMES.qdrantApiKeySecretKey }, "one source for the API key");
+        }
     });
 
     it("the storage account name always fits Azure's 3-24 lowercase letters and digits", () => {

@@ -179,7 +179,8 @@ export function restoreJobManifest(cfg: WorkloadConfig, image: string, run: stri
     return {
         apiVersion: "batch/v1",
         kind: "Job",
-        metadata: { name: restoreJobName(run), namespace: cfg.namespace, labels: labels(NAMES.qdrantBackup, RESTORE_COMPONENT) },
+        // Applied by an operator, not by Pulumi: the stack neither owns nor deletes it (its TTL does).
+        metadata: { name: restoreJobName(run), namespace: cfg.namespace, labels: { ...labels(NAMES.qdrantBackup, RESTORE_COMPONENT), "app.kubernetes.io/managed-by": "kubectl" } },
         spec: {
             // Recovery with priority=snapshot overwrites, so one retry is safe; more would only hide a real fault.
             backoffLimit: 1,
