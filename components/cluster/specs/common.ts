@@ -3,6 +3,7 @@
  * so the spec builders run in tests without the Pulumi runtime.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
 import type { StackConfig } from "../../config";
 import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../../workload-identity";
 
@@ -126,4 +127,19 @@ export function spreadConstraints(app: string, zoned: boolean, revisionLabel?: "
 /** True when the cluster spreads nodes over more than one availability zone. */
 export function isZoned(cfg: Pick<WorkloadConfig, "cluster">): boolean {
     return cfg.cluster.zones.length > 1;
+}
+
+/**
+ * A PodDisruptionBudget that lets exactly one of the workload's pods be evicted at a time: a drain always
+ * proceeds (never minAvailable = replicas, DESIGN.md pitfall 4) and never takes two pods at once. An
+ * already unhealthy pod (crash loop, stuck catching up) stays evictable: that costs no healthy replica,
+ * and otherwise it would use up the budget and block node drains and upgrades.
+ */
+export function oneAtATimePodDisruptionBudget(cfg: Pick<WorkloadConfig, "namespace">, app: string, component: string) {
+    return {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: app, namespace: cfg.namespace, labels: labels(app, component) },
+        spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(app) }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+    } satisfies k8s.types.input.policy.v1.PodDisruptionBudget;
 }

@@ -13,6 +13,7 @@ import {
     WorkloadConfig,
     isZoned,
     labels,
+    oneAtATimePodDisruptionBudget,
     priorityClassName,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
@@ -312,17 +313,5 @@ export function qdrantStatefulSetManifest(cfg: WorkloadConfig) {
  * DESIGN.md pitfall 4).
  */
 export function qdrantPodDisruptionBudgetManifest(cfg: Pick<WorkloadConfig, "namespace" | "qdrant">) {
-    if (!isQdrantCluster(cfg)) return undefined;
-    return {
-        apiVersion: "policy/v1",
-        kind: "PodDisruptionBudget",
-        metadata: { name: NAMES.qdrant, namespace: cfg.namespace, labels: labels(NAMES.qdrant, QDRANT_COMPONENT) },
-        spec: {
-            maxUnavailable: 1,
-            selector: { matchLabels: selectorLabels(NAMES.qdrant) },
-            // An already unready pod (crash loop, stuck catching up) may still be evicted: that costs no
-            // healthy replica, and otherwise it would block node drains and upgrades.
-            unhealthyPodEvictionPolicy: "AlwaysAllow",
-        },
-    } satisfies k8s.types.input.policy.v1.PodDisruptionBudget;
+    return isQdrantCluster(cfg) ? oneAtATimePodDisruptionBudget(cfg, NAMES.qdrant, QDRANT_COMPONENT) : undefined;
 }
