@@ -122,7 +122,27 @@ export interface StackConfig {
         readonly image: string;
         readonly storageSize: string;
         readonly resources: ResourcesConfig;
+        /** Qdrant nodes: 1 (single node) or 3+ (cluster mode, one per node, spread over zones). */
+        readonly replicas: number;
+        /** Cluster default replicas per shard for new collections (storage.collection.replication_factor). */
+        readonly replicationFactor: number;
+        /** Replicas that must apply a write for it to succeed (storage.collection.write_consistency_factor). */
+        readonly writeConsistencyFactor: number;
+        /** Also generate a read-only API key (Secret key `read-only-api-key`) for read-only clients. */
+        readonly readOnlyApiKey: boolean;
+        readonly backup: QdrantBackupConfig;
     };
+}
+
+export interface QdrantBackupConfig {
+    /** Snapshots to Blob on a schedule; false declares no storage account and no CronJob. */
+    readonly enabled: boolean;
+    /** Cron schedule (UTC) of the snapshot CronJob. */
+    readonly schedule: string;
+    /** Days a snapshot blob is kept before the lifecycle rule deletes it. */
+    readonly retentionDays: number;
+    /** The small curl image the backup and restore jobs run on (repository in the stack's ACR, or a full reference). */
+    readonly image: string;
 }
 
 /** One problem with the stack config, in the words the error message uses. */
@@ -167,6 +187,9 @@ const VM_SIZE = /^Standard_[A-Za-z0-9_]+$/;
 const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi|Ti)$/;
 const ENV_VAR = /^[A-Z][A-Z0-9_]*$/;
+/** Five cron fields of digits, `*`, `/`, `,` and `-` (the CronJob controller also takes names; keep it plain). */
+const CRON_SCHEDULE = /^(\S+\s+){4}\S+$/;
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** repository[:tag][@sha256:digest], with a tag or a digest, as the OCI distribution spec names them. */
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -306,6 +329,18 @@ const schema = z.strictObject({
         image: pinnedImage,
         storageSize: positive(MEMORY_QUANTITY, "a size such as 10Gi"),
         resources,
+        // Raft needs a majority: 2 nodes tolerate no loss, so 2 is refused; 1 is the single-node mode.
+        replicas: int(1, 9).refine((n) => n === 1 || n >= 3, allowedText("1 (single node) or 3 to 9 (a cluster that keeps a majority with one node down)")),
+        replicationFactor: int(1, 9),
+        writeConsistencyFactor: int(1, 9),
+        readOnlyApiKey: bool(),
+        backup: z.strictObject({
+            enabled: bool(),
+            schedule: text(CRON_SCHEDULE, "a five-field cron schedule such as \"17 * * * *\" (UTC)"),
+            // The lifecycle rule's daysAfterModificationGreaterThan; Azure allows 0-99999, and 0 would delete each snapshot a day after upload.
+            retentionDays: int(1, 3650),
+            image: pinnedImage,
+        }),
     }),
 });
 
@@ -919,6 +954,8 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         add(["cluster", "tier"], cfg.cluster.tier, "Standard or Premium when cluster.zones is set", setCommand(stack, ["cluster", "tier"], "Standard"));
     }
 
+    problems.push(...qdrantProblems(cfg, stack, defaults));
+
     const secretNames = new Set(cfg.apiKeys);
     for (const name of Object.keys(cfg.mcpServer.settings)) {
         if (RESERVED_SETTINGS.includes(name) || secretNames.has(name)) {
@@ -935,6 +972,34 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         kvNames.set(kv, name);
     }
     return out;
+}
+
+/** Qdrant's cluster settings only make sense together: checked here so a bad mix never reaches the pods. */
+function qdrantProblems(cfg: ParsedConfig, stack: string, defaults: Record<string, unknown>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const q = cfg.qdrant;
+    const fix = (leaf: string, value: unknown) => setCommand(stack, `qdrant.${leaf}`, value, { path: true });
+    if (q.replicationFactor > q.replicas) {
+        problems.push({ key: "qdrant.replicationFactor", value: q.replicationFactor, allowed: `at most qdrant.replicas (${q.replicas}): each replica of a shard lives on its own node`, fix: fix("replicationFactor", Math.min(q.replicas, 3)) });
+    } else if (q.replicas >= 3 && q.replicationFactor < 2) {
+        problems.push({ key: "qdrant.replicationFactor", value: q.replicationFactor, allowed: "2 or more in cluster mode (qdrant.replicas >= 3): with one replica per shard, losing one node loses that node's shards", fix: fix("replicationFactor", Math.min(q.replicas, 3)) });
+    }
+    if (q.writeConsistencyFactor > q.replicationFactor) {
+        problems.push({ key: "qdrant.writeConsistencyFactor", value: q.writeConsistencyFactor, allowed: `at most qdrant.replicationFactor (${q.replicationFactor})`, fix: fix("writeConsistencyFactor", Math.max(1, q.replicationFactor - 1)) });
+    } else if (q.replicas >= 3 && q.writeConsistencyFactor > q.replicationFactor - 1) {
+        problems.push({ key: "qdrant.writeConsistencyFactor", value: q.writeConsistencyFactor, allowed: `at most qdrant.replicationFactor - 1 (${q.replicationFactor - 1}) in cluster mode, so that writes continue with one node down`, fix: fix("writeConsistencyFactor", Math.max(1, q.replicationFactor - 1)) });
+    }
+    // One Qdrant pod per node (required anti-affinity): the pool Qdrant runs on must be able to hold them all.
+    const pool = cfg.cluster.userPool ?? cfg.cluster.systemPool;
+    const poolKey = cfg.cluster.userPool ? "cluster.userPool" : "cluster.systemPool";
+    if (q.replicas > pool.maxCount) {
+        problems.push({ key: "qdrant.replicas", value: q.replicas, allowed: `at most ${poolKey}.maxCount (${pool.maxCount}): each Qdrant node needs a Kubernetes node of its own`, fix: fix("replicas", valueAt(defaults, ["qdrant", "replicas"])) });
+    }
+    const fields = q.backup.schedule.trim().split(/\s+/);
+    if (!fields.every((f) => CRON_FIELD.test(f))) {
+        problems.push({ key: "qdrant.backup.schedule", value: q.backup.schedule, allowed: "five cron fields of numbers, *, ranges, lists and steps, such as \"17 * * * *\" (UTC)", fix: fix("backup.schedule", valueAt(defaults, ["qdrant", "backup", "schedule"])) });
+    }
+    return problems;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -195,6 +195,49 @@ describe("config: every bad value gives a clear error", () => {
         const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { QDRANT_URL: "http://elsewhere" } }) });
         assert.ok(onlyProblem(err, "mcpServer.settings.QDRANT_URL"));
     });
+
+    describe("qdrant cluster and backup settings", () => {
+        const q = (value: object) => ({ "mcp-aks:qdrant": JSON.stringify(value) });
+
+        it("defaults: prod a 3-node cluster with RF 3 / WCF 2 and hourly backups; dev one node, daily", () => {
+            const prod = parse("prod").qdrant;
+            assert.deepEqual([prod.replicas, prod.replicationFactor, prod.writeConsistencyFactor, prod.backup.schedule], [3, 3, 2, "17 * * * *"]);
+            const dev = parse("dev").qdrant;
+            assert.deepEqual([dev.replicas, dev.replicationFactor, dev.writeConsistencyFactor, dev.backup.schedule], [1, 1, 1, "17 3 * * *"]);
+            assert.equal(dev.backup.enabled, true);
+        });
+
+        it("2 nodes are refused: Raft loses its majority with either one down", () => {
+            const p = onlyProblem(errorFor("prod", q({ replicas: 2 })), "qdrant.replicas");
+            assert.match(p.allowed, /1 \(single node\) or 3 to 9/);
+            assert.match(p.fix, /pulumi config set --path qdrant\.replicas 3 --stack prod/);
+        });
+
+        it("a cluster needs a replication factor of 2+ and a write consistency below it, so one node may go", () => {
+            let p = onlyProblem(errorFor("prod", q({ replicationFactor: 1, writeConsistencyFactor: 1 })), "qdrant.replicationFactor");
+            assert.match(p.allowed, /2 or more in cluster mode/);
+            p = onlyProblem(errorFor("prod", q({ writeConsistencyFactor: 3 })), "qdrant.writeConsistencyFactor");
+            assert.match(p.allowed, /at most qdrant\.replicationFactor - 1 \(2\)/);
+            assert.match(p.fix, /qdrant\.writeConsistencyFactor 2 --stack prod/);
+            p = onlyProblem(errorFor("dev", q({ replicationFactor: 2 })), "qdrant.replicationFactor");
+            assert.match(p.allowed, /at most qdrant\.replicas \(1\)/);
+            assert.doesNotThrow(() => parse("prod", q({ replicationFactor: 2, writeConsistencyFactor: 1 })));
+        });
+
+        it("more Qdrant nodes than the pool can hold (one per node) is refused", () => {
+            const p = onlyProblem(errorFor("prod", q({ replicas: 7 })), "qdrant.replicas");
+            assert.match(p.allowed, /at most cluster\.userPool\.maxCount \(6\)/);
+        });
+
+        it("a backup schedule must be five cron fields; retention at least a day", () => {
+            for (const schedule of ["@hourly", "* * * *", "17 * * * * *", "every hour"]) {
+                const p = onlyProblem(errorFor("dev", q({ backup: { schedule } })), "qdrant.backup.schedule");
+                assert.match(p.fix, /qdrant\.backup\.schedule '17 3 \* \* \*' --stack dev/);
+            }
+            assert.doesNotThrow(() => parse("dev", q({ backup: { schedule: "*/30 1-5,7 * * 1-5" } })));
+            assert.ok(onlyProblem(errorFor("dev", q({ backup: { retentionDays: 0 } })), "qdrant.backup.retentionDays"));
+        });
+    });
 });
 
 describe("config: secrets stay out of messages", () => {

@@ -17,6 +17,10 @@ export const WORKLOAD_INPUTS = {
     vaultName: "kv-mcp-dev-abc123",
     image: "acrmcpdevabc123.azurecr.io/mcp-server:1.0.0",
     qdrantApiKey: "generated-key",
+    backupIdentityClientId: "33333333-3333-3333-3333-333333333333",
+    blobEndpoint: "https://stmcpdevabc123.blob.core.windows.net",
+    backupContainer: "qdrant-snapshots",
+    backupImage: "acrmcpdevabc123.azurecr.io/curlimages/curl:8.11.1",
 };
 
 /** A stand-in value for every API key secret; obviously not a real key. */

@@ -20,6 +20,8 @@ export const PLACEHOLDER = {
     kubeletObjectId: "00000000-0000-0000-0000-00000ku6e1e7",
     identityPrincipalId: "00000000-0000-0000-0000-0000004a41d0",
     identityClientId: "00000000-0000-0000-0000-00000c1d0001",
+    backupIdentityPrincipalId: "00000000-0000-0000-0000-0000004a41d2",
+    backupIdentityClientId: "00000000-0000-0000-0000-00000c1d0002",
     randomSuffix: "r4nd0m",
     /** TEST-NET-2 (RFC 5737): documentation addresses, never routable. */
     loadBalancerIp: "198.51.100.10",
@@ -37,6 +39,8 @@ export interface CapturedResource {
     readonly custom: boolean;
     /** Inputs with secrets unwrapped. */
     readonly inputs: any;
+    /** What the simulated cloud answered (inputs plus computed outputs such as an identity's clientId). */
+    readonly state: any;
     /** Provider reference (`urn::id`) for custom resources with an explicit or inherited provider. */
     readonly provider?: string;
     readonly parent?: string;
@@ -119,7 +123,14 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
         case "azure-native:containerregistry:Registry":
             return { name: inputs.registryName, loginServer: `${String(inputs.registryName).toLowerCase()}.azurecr.io` };
         case "azure-native:managedidentity:UserAssignedIdentity":
-            return { name: inputs.resourceName ?? name, clientId: PLACEHOLDER.identityClientId, principalId: PLACEHOLDER.identityPrincipalId, tenantId: PLACEHOLDER.tenantId };
+            // The backup identity gets ids of its own, so a test can tell which identity a value came from.
+            return String(inputs.resourceName).endsWith("-qdrant-backup")
+                ? { name: inputs.resourceName, clientId: PLACEHOLDER.backupIdentityClientId, principalId: PLACEHOLDER.backupIdentityPrincipalId, tenantId: PLACEHOLDER.tenantId }
+                : { name: inputs.resourceName ?? name, clientId: PLACEHOLDER.identityClientId, principalId: PLACEHOLDER.identityPrincipalId, tenantId: PLACEHOLDER.tenantId };
+        case "azure-native:storage:StorageAccount":
+            return { name: inputs.accountName, primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` } };
+        case "azure-native:storage:BlobContainer":
+            return { name: inputs.containerName };
         case "azure-native:keyvault:Vault":
             return { name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } };
         case "random:index/randomString:RandomString":
@@ -179,6 +190,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
     const invokes: string[] = [];
     /** Inputs by `type::name`, as newResource sees them; the options come from the registration request. */
     const pendingInputs = new Map<string, unknown>();
+    const pendingState = new Map<string, unknown>();
     const preview = options.preview ?? false;
 
     await pulumi.runtime.setMocks(
@@ -187,6 +199,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
                 const state = { ...args.inputs, ...simulatedState(args.type, args.name, args.inputs) };
                 const id = preview ? "" : args.type.startsWith("azure-native:") ? azureId(args.type, String(state.name ?? args.name), args.inputs) : `${args.name}-id`;
                 pendingInputs.set(`${args.type}::${args.name}`, unwrapSecrets(args.inputs));
+                pendingState.set(`${args.type}::${args.name}`, unwrapSecrets(state));
                 return { id, state };
             },
             call(args) {
@@ -221,6 +234,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
                     id: resp.getId(),
                     custom: req.getCustom(),
                     inputs: pendingInputs.get(`${req.getType()}::${req.getName()}`) ?? {},
+                    state: pendingState.get(`${req.getType()}::${req.getName()}`) ?? {},
                     provider: req.getProvider() || undefined,
                     parent: req.getParent() || undefined,
                     dependencies: req.getDependenciesList(),

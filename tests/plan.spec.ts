@@ -18,13 +18,11 @@ interface Run {
     code: number;
     out: string;
     err: string;
-    ms: number;
     evaluation?: Evaluation;
 }
 
 async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps> = {}): Promise<Run> {
-    const run: Run = { code: -1, out: "", err: "", ms: 0 };
-    const started = Date.now();
+    const run: Run = { code: -1, out: "", err: "" };
     run.code = await main(argv, {
         outRoot,
         cwd: outRoot,
@@ -33,7 +31,6 @@ async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps>
         evaluate: async (stack, options) => (run.evaluation = await evaluateStack(stack, options)),
         ...extra,
     });
-    run.ms = Date.now() - started;
     return run;
 }
 
@@ -93,8 +90,8 @@ for (const stack of ["dev", "prod"] as const) {
             fs.rmSync(root, { recursive: true, force: true });
         });
 
-        it("finishes well within the 3 s budget and reports where the files went", () => {
-            assert.ok(run.ms < 3000, `plan took ${run.ms} ms`);
+        // Its speed is measured by `npm run bench`, not asserted here: a wall-clock bound fails on a loaded machine.
+        it("reports where the files went", () => {
             assert.equal(run.err, "");
             assert.match(run.out, new RegExp(`Plan for stack "${stack}"`));
             assert.match(run.out, /placeholders/);
@@ -217,13 +214,22 @@ for (const stack of ["dev", "prod"] as const) {
 
             assert.equal(one("containerregistry:Registry").sku, cfg.registry.sku);
             assert.equal(one("containerregistry:Registry").properties.adminUserEnabled, false);
-            assert.ok(one("managedidentity:UserAssignedIdentity").azureName);
-            const fic = one("managedidentity:FederatedIdentityCredential");
-            assert.equal(fic.properties.issuer, PLACEHOLDER.oidcIssuer);
-            assert.equal(fic.properties.subject, `system:serviceaccount:${cfg.namespace}:mcp-server`);
+            const identities = entries.filter((e) => e.type === "azure-native:managedidentity:UserAssignedIdentity");
+            assert.deepEqual(identities.map((i) => i.azureName).sort(), [`id-mcp-${stack}-mcp`, `id-mcp-${stack}-qdrant-backup`]);
+            const fics = entries.filter((e) => e.type === "azure-native:managedidentity:FederatedIdentityCredential");
+            for (const fic of fics) assert.equal(fic.properties.issuer, PLACEHOLDER.oidcIssuer);
+            assert.deepEqual(fics.map((f) => f.properties.subject).sort(), [`system:serviceaccount:${cfg.namespace}:mcp-server`, `system:serviceaccount:${cfg.namespace}:qdrant-backup`]);
+
+            const account = one("storage:StorageAccount");
+            assert.equal(account.sku, stack === "prod" ? "Standard_ZRS" : "Standard_LRS");
+            assert.equal(account.properties.allowSharedKeyAccess, false);
+            assert.equal(account.properties.allowBlobPublicAccess, false);
+            assert.equal(account.properties.minimumTlsVersion, "TLS1_2");
+            assert.equal(one("storage:BlobServiceProperties").properties.versioning, stack === "prod");
+            assert.match(JSON.stringify(one("storage:ManagementPolicy").properties), new RegExp(`"daysAfterModificationGreaterThan":${cfg.qdrant.backup.retentionDays}`));
 
             const roles = entries.filter((e) => e.type === "azure-native:authorization:RoleAssignment");
-            assert.deepEqual(roles.map((r) => r.properties.role).sort(), ["acrPull", "aksRbacClusterAdmin", "keyVaultSecretsUser"]);
+            assert.deepEqual(roles.map((r) => r.properties.role).sort(), ["acrPull", "aksRbacClusterAdmin", "keyVaultSecretsUser", "storageBlobDataContributor"]);
             const kvRole = roles.find((r) => r.properties.role === "keyVaultSecretsUser");
             assert.ok(kvRole.properties.roleDefinitionId.endsWith(BUILT_IN_ROLES.keyVaultSecretsUser));
             assert.equal(kvRole.properties.principalId, PLACEHOLDER.identityPrincipalId);
@@ -240,8 +246,14 @@ for (const stack of ["dev", "prod"] as const) {
             const summary = read("summary.md");
             assert.match(summary, /\*\*placeholder\*\*/);
             assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
-            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 3 \|/);
-            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 3 \|/);
+            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 4 \|/);
+            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 4 \|/);
+            const q = ev.config.qdrant;
+            const replication = `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}`;
+            assert.ok(summary.includes(replication), "replication settings");
+            assert.ok(run.out.includes(replication));
+            assert.ok(summary.includes(`\`${q.backup.schedule}\` (UTC)`), "backup schedule");
+            assert.ok(run.out.includes(`stmcp${stack}${PLACEHOLDER.randomSuffix}/qdrant-snapshots`), "storage target on stdout");
             for (const w of ["StatefulSet mcp-server/qdrant", "Deployment mcp-server/mcp-server"].map((r) => r.replace(/mcp-server\//, `${ev.config.namespace}/`))) {
                 assert.ok(summary.includes(`- ${w}: passes restricted (namespace enforces \`restricted\`)`), `pod security line for ${w}`);
                 assert.ok(summary.includes(`- ${w}\n  - ingress: selected by default-deny-all`), `ingress coverage for ${w}`);
@@ -278,7 +290,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const summary = summaryOf(bad);
                 assert.match(summary, /Deployment [\w-]+\/mcp-server: \*\*FAILS restricted\*\*/);
                 assert.match(summary, /container mcp-server: privileged must be unset or false/);
-                assert.match(renderPlan(bad).summary, /1 of 2 FAIL/);
+                assert.match(renderPlan(bad).summary, /1 of 3 FAIL/);
             });
 
             it("reports a workload that no NetworkPolicy selects", () => {
