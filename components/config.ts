@@ -778,7 +778,7 @@ export function stackWorkloads(cfg: Pick<StackConfig, "mcpServer" | "qdrant">): 
     const req = (r: ResourcesConfig["requests"]) => ({ cpuMillis: quantityValue(r.cpu), memoryMiB: quantityValue(r.memory) });
     return [
         { name: "mcp-server", replicas: cfg.mcpServer.maxReplicas, ...req(cfg.mcpServer.resources.requests), key: "mcpServer.maxReplicas", requestsKey: "mcpServer.resources.requests" },
-        { name: "qdrant", replicas: 1, ...req(cfg.qdrant.resources.requests), key: "qdrant.resources.requests", requestsKey: "qdrant.resources.requests" },
+        { name: "qdrant", replicas: cfg.qdrant.replicas, ...req(cfg.qdrant.resources.requests), key: "qdrant.replicas", requestsKey: "qdrant.resources.requests" },
     ];
 }
 
@@ -954,7 +954,7 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         add(["cluster", "tier"], cfg.cluster.tier, "Standard or Premium when cluster.zones is set", setCommand(stack, ["cluster", "tier"], "Standard"));
     }
 
-    problems.push(...qdrantProblems(cfg, stack, defaults));
+    out.push(...qdrantProblems(cfg, ctx));
 
     const secretNames = new Set(cfg.apiKeys);
     for (const name of Object.keys(cfg.mcpServer.settings)) {
@@ -975,31 +975,32 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
 }
 
 /** Qdrant's cluster settings only make sense together: checked here so a bad mix never reaches the pods. */
-function qdrantProblems(cfg: ParsedConfig, stack: string, defaults: Record<string, unknown>): ConfigProblem[] {
-    const problems: ConfigProblem[] = [];
+function qdrantProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
     const q = cfg.qdrant;
-    const fix = (leaf: string, value: unknown) => setCommand(stack, `qdrant.${leaf}`, value, { path: true });
+    const at = (...leaf: string[]): Path => ["qdrant", ...leaf];
+    const add = (p: Path, value: unknown, allowed: string, target: unknown) => out.push(problemAt(ctx, p, value, allowed, setCommand(ctx.stack, p, target)));
     if (q.replicationFactor > q.replicas) {
-        problems.push({ key: "qdrant.replicationFactor", value: q.replicationFactor, allowed: `at most qdrant.replicas (${q.replicas}): each replica of a shard lives on its own node`, fix: fix("replicationFactor", Math.min(q.replicas, 3)) });
+        add(at("replicationFactor"), q.replicationFactor, `at most qdrant.replicas (${q.replicas}): each replica of a shard lives on its own node`, Math.min(q.replicas, 3));
     } else if (q.replicas >= 3 && q.replicationFactor < 2) {
-        problems.push({ key: "qdrant.replicationFactor", value: q.replicationFactor, allowed: "2 or more in cluster mode (qdrant.replicas >= 3): with one replica per shard, losing one node loses that node's shards", fix: fix("replicationFactor", Math.min(q.replicas, 3)) });
+        add(at("replicationFactor"), q.replicationFactor, "2 or more in cluster mode (qdrant.replicas >= 3): with one replica per shard, losing one node loses that node's shards", Math.min(q.replicas, 3));
     }
     if (q.writeConsistencyFactor > q.replicationFactor) {
-        problems.push({ key: "qdrant.writeConsistencyFactor", value: q.writeConsistencyFactor, allowed: `at most qdrant.replicationFactor (${q.replicationFactor})`, fix: fix("writeConsistencyFactor", Math.max(1, q.replicationFactor - 1)) });
+        add(at("writeConsistencyFactor"), q.writeConsistencyFactor, `at most qdrant.replicationFactor (${q.replicationFactor})`, Math.max(1, q.replicationFactor - 1));
     } else if (q.replicas >= 3 && q.writeConsistencyFactor > q.replicationFactor - 1) {
-        problems.push({ key: "qdrant.writeConsistencyFactor", value: q.writeConsistencyFactor, allowed: `at most qdrant.replicationFactor - 1 (${q.replicationFactor - 1}) in cluster mode, so that writes continue with one node down`, fix: fix("writeConsistencyFactor", Math.max(1, q.replicationFactor - 1)) });
+        add(at("writeConsistencyFactor"), q.writeConsistencyFactor, `at most qdrant.replicationFactor - 1 (${q.replicationFactor - 1}) in cluster mode, so that writes continue with one node down`, Math.max(1, q.replicationFactor - 1));
     }
     // One Qdrant pod per node (required anti-affinity): the pool Qdrant runs on must be able to hold them all.
     const pool = cfg.cluster.userPool ?? cfg.cluster.systemPool;
     const poolKey = cfg.cluster.userPool ? "cluster.userPool" : "cluster.systemPool";
     if (q.replicas > pool.maxCount) {
-        problems.push({ key: "qdrant.replicas", value: q.replicas, allowed: `at most ${poolKey}.maxCount (${pool.maxCount}): each Qdrant node needs a Kubernetes node of its own`, fix: fix("replicas", valueAt(defaults, ["qdrant", "replicas"])) });
+        add(at("replicas"), q.replicas, `at most ${poolKey}.maxCount (${pool.maxCount}): each Qdrant node needs a Kubernetes node of its own`, valueAt(ctx.defaults, ["qdrant", "replicas"]));
     }
     const fields = q.backup.schedule.trim().split(/\s+/);
     if (!fields.every((f) => CRON_FIELD.test(f))) {
-        problems.push({ key: "qdrant.backup.schedule", value: q.backup.schedule, allowed: "five cron fields of numbers, *, ranges, lists and steps, such as \"17 * * * *\" (UTC)", fix: fix("backup.schedule", valueAt(defaults, ["qdrant", "backup", "schedule"])) });
+        add(at("backup", "schedule"), q.backup.schedule, "five cron fields of numbers, *, ranges, lists and steps, such as \"17 * * * *\" (UTC)", valueAt(ctx.defaults, ["qdrant", "backup", "schedule"]));
     }
-    return problems;
+    return out;
 }
 
 function deepFreeze<T>(value: T): T {
