@@ -41,11 +41,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     const bad = names.filter((n) => !ENV_NAME.test(n));
     if (bad.length > 0) throw new Error(`MCP_API_KEYS holds names that are not env var names: ${bad.join(", ")}`);
     const qdrantUrl = (env.QDRANT_URL ?? "http://localhost:6333").replace(/\/+$/, "");
+    let protocol = "";
     try {
-        new URL(qdrantUrl);
+        protocol = new URL(qdrantUrl).protocol;
     } catch {
-        throw new Error(`QDRANT_URL=${JSON.stringify(qdrantUrl)} is not a URL`);
+        protocol = "";
     }
+    if (protocol !== "http:" && protocol !== "https:") throw new Error(`QDRANT_URL=${JSON.stringify(qdrantUrl)} is not an http(s) URL`);
     return {
         port: integer(env, "MCP_PORT", 3000, 0, 65535),
         host: env.MCP_HOST || "0.0.0.0",

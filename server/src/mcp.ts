@@ -39,6 +39,15 @@ export function createMcpServer(deps: ToolDeps): McpServer {
     const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
     const started = Date.now();
     const run = deps.track ?? ((work) => work());
+    /** A Qdrant-backed tool call: tracked for the drain, its failure returned as a tool error and logged. */
+    const qdrantCall = (tool: string, work: () => Promise<unknown>): Promise<CallToolResult> =>
+        run(async () => {
+            try {
+                return text(await work(), deps);
+            } catch (err) {
+                return failure(tool, err, deps);
+            }
+        });
 
     server.registerTool(
         "qdrant_list_collections",
@@ -47,14 +56,7 @@ export function createMcpServer(deps: ToolDeps): McpServer {
             description: "Lists the collections in the stack's Qdrant, reached with the shared API key. Proves the server -> Qdrant path and the key work.",
             annotations: { readOnlyHint: true, openWorldHint: false },
         },
-        async () =>
-            run(async () => {
-                try {
-                    return text({ collections: await deps.qdrant.listCollections() }, deps);
-                } catch (err) {
-                    return failure("qdrant_list_collections", err, deps);
-                }
-            }),
+        async () => qdrantCall("qdrant_list_collections", async () => ({ collections: await deps.qdrant.listCollections() })),
     );
 
     server.registerTool(
@@ -69,15 +71,10 @@ export function createMcpServer(deps: ToolDeps): McpServer {
             },
             annotations: { readOnlyHint: true, openWorldHint: false },
         },
-        async ({ vector, collection, limit }) =>
-            run(async () => {
-                const name = collection ?? deps.config.defaultCollection;
-                try {
-                    return text({ collection: name, hits: await deps.qdrant.search(name, vector, limit ?? 5) }, deps);
-                } catch (err) {
-                    return failure("qdrant_search", err, deps);
-                }
-            }),
+        async ({ vector, collection, limit }) => {
+            const name = collection ?? deps.config.defaultCollection;
+            return qdrantCall("qdrant_search", async () => ({ collection: name, hits: await deps.qdrant.search(name, vector, limit ?? 5) }));
+        },
     );
 
     server.registerTool(
