@@ -92,6 +92,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const readiness = new QdrantClient(config.qdrantUrl, qdrantKey, Math.min(READY_TIMEOUT_MS, config.qdrantTimeoutMs));
 
     const streamable = new Map<string, StreamableHTTPServerTransport>();
+    /** Last request per Streamable HTTP session, for the idle sweep. */
+    const lastSeen = new Map<string, number>();
     const sse = new Map<string, SSEServerTransport>();
     let draining = false;
 
@@ -132,13 +134,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
     const existing = (req: Request): StreamableHTTPServerTransport | undefined => {
         const id = req.header("mcp-session-id");
-        return id ? streamable.get(id) : undefined;
+        const transport = id ? streamable.get(id) : undefined;
+        if (id && transport) lastSeen.set(id, Date.now());
+        return transport;
     };
 
     app.post(STREAMABLE_PATH, express.json({ limit: BODY_LIMIT }), async (req, res) => {
-        const sessionId = req.header("mcp-session-id");
-        if (sessionId) {
-            const transport = streamable.get(sessionId);
+        if (req.header("mcp-session-id")) {
+            const transport = existing(req);
             if (!transport) return rpcError(res, 404, "Session not found on this replica: initialize a new session");
             return transport.handleRequest(req, res, req.body);
         }
@@ -151,11 +154,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             sessionIdGenerator: () => randomUUID(),
             onsessioninitialized: (id) => {
                 streamable.set(id, transport);
+                lastSeen.set(id, Date.now());
                 logger.log("info", "session opened", { transport: "streamable-http", session: id });
             },
         });
         transport.onclose = () => {
             const id = transport.sessionId;
+            if (id) lastSeen.delete(id);
             if (id && streamable.delete(id)) logger.log("info", "session closed", { transport: "streamable-http", session: id });
         };
         await createMcpServer(deps).connect(transport);
@@ -217,10 +222,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
     logger.log("info", "listening", { host: config.host, port: address.port, qdrant: config.qdrantUrl });
 
+    // Clients that vanish (laptop closed, pod of a client killed) never send DELETE; without this sweep their
+    // sessions would pile up in memory until the replica is replaced.
+    const sweep = setInterval(() => {
+        const cutoff = Date.now() - config.sessionIdleMs;
+        for (const [id, seen] of lastSeen) {
+            if (seen >= cutoff) continue;
+            logger.log("info", "session idle", { transport: "streamable-http", session: id });
+            void streamable.get(id)?.close();
+        }
+    }, Math.min(60000, Math.max(50, config.sessionIdleMs / 2)));
+    sweep.unref();
+
     let closing: Promise<void> | undefined;
     const shutdown = (reason: string): Promise<void> => {
         closing ??= (async () => {
             draining = true;
+            clearInterval(sweep);
             const started = Date.now();
             logger.log("info", "shutdown started", { reason, streamable: streamable.size, sse: sse.size });
             const closed = new Promise<void>((resolve) => server.close(() => resolve()));

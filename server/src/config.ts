@@ -17,6 +17,8 @@ export interface ServerConfig {
     readonly apiKeyNames: readonly string[];
     /** Per-request timeout for calls to Qdrant, in milliseconds. */
     readonly qdrantTimeoutMs: number;
+    /** A Streamable HTTP session with no request for this long is closed (clients that vanish never send DELETE). */
+    readonly sessionIdleMs: number;
     /** Upper bound on draining after SIGTERM; the pod's grace period minus its preStop pause must exceed it. */
     readonly shutdownTimeoutMs: number;
 }
@@ -56,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
         secretsDir: env.MCP_SECRETS_DIR || "/mnt/secrets-store",
         apiKeyNames: names.length > 0 ? names : DEFAULT_API_KEY_NAMES,
         qdrantTimeoutMs: integer(env, "QDRANT_TIMEOUT_MS", 5000, 100, 60000),
+        sessionIdleMs: integer(env, "MCP_SESSION_IDLE_MS", 30 * 60 * 1000, 100, 24 * 60 * 60 * 1000),
         // 120 s grace - 15 s preStop leaves 105 s; 30 s is ample for in-flight tool calls (Qdrant timeout 5 s).
         shutdownTimeoutMs: integer(env, "MCP_SHUTDOWN_TIMEOUT_MS", 30000, 0, 100000),
     };

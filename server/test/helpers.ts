@@ -30,6 +30,7 @@ export function testConfig(qdrantUrl: string, secretsDir: string, overrides: Par
         secretsDir,
         apiKeyNames: ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "TAVILY_API_KEY"],
         qdrantTimeoutMs: 2000,
+        sessionIdleMs: 60000,
         shutdownTimeoutMs: 5000,
         ...overrides,
     };

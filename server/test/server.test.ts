@@ -145,6 +145,35 @@ describe("reference MCP server", () => {
     });
 });
 
+describe("idle sessions", () => {
+    it("closes a Streamable HTTP session that sends nothing for MCP_SESSION_IDLE_MS, and keeps a busy one", async () => {
+        const qdrant = await startQdrantStub(SECRETS.QDRANT_API_KEY);
+        const mount = secretsMount();
+        const server = await startServer(testConfig(qdrant.url, mount.dir, { sessionIdleMs: 300 }), { env: ENV, writeLog: () => undefined });
+        const idle = await streamableClient(server.url);
+        const busy = await streamableClient(server.url);
+        try {
+            assert.equal(server.sessions().streamable, 2);
+            for (let i = 0; i < 8; i++) {
+                await busy.client.callTool({ name: "server_info", arguments: {} });
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            assert.equal(server.sessions().streamable, 1, "only the idle session was closed");
+            const res = await fetch(server.url + "/mcp", {
+                method: "POST",
+                headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": idle.transport.sessionId! },
+                body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+            });
+            assert.equal(res.status, 404, "the client is told to initialize again");
+        } finally {
+            await Promise.allSettled([idle.client.close(), busy.client.close()]);
+            await server.shutdown("test");
+            await qdrant.close();
+            mount.cleanup();
+        }
+    });
+});
+
 describe("readiness", () => {
     it("fails with a wrong API key, naming the cause", async () => {
         const qdrant = await startQdrantStub("the-right-key-0123456789");
