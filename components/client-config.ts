@@ -1,5 +1,5 @@
 /**
- * Pure functions: the stack's MCP endpoint (and server list) -> the config documents that MCP clients read.
+ * Pure functions: the stack's MCP servers -> the config documents that MCP clients read.
  * No Pulumi imports and no I/O, so index.ts (stack outputs) and scripts/client-config.ts (files on a
  * laptop) produce byte-for-byte the same documents, and the tests need no mocks.
  *
@@ -7,12 +7,12 @@
  * client resolves at run time (a VS Code password prompt, or an environment variable).
  */
 
+import { clientUrls, ServerTarget } from "./access";
+
 /** Names of the stack outputs that carry the client configuration; index.ts exports under these names. */
 export const STACK_OUTPUTS = {
-    /** The primary MCP endpoint, `http(s)://<host>/mcp`; empty or absent while the Service has no IP. */
-    endpoint: "mcpEndpoint",
-    /** Optional list of `{ name, url, description?, auth? }`, one per deployed MCP server. */
-    servers: "mcpServers",
+    /** One `{ name, namespace, service, port, path }` per MCP server (ServerTarget, components/access.ts). */
+    servers: "servers",
     /** All three documents, keyed by ClientFormat. */
     clientConfig: "clientConfig",
     /** One output per document, for `pulumi stack output <name> --json > file`. */
@@ -42,7 +42,7 @@ export const CLIENT_FILE_NAMES: Readonly<Record<ClientFormat, string>> = {
 export interface McpServerEntry {
     /** Key in the client's server map: letters, digits, '-' and '_'. */
     readonly name: string;
-    /** Base URL or URL ending in /mcp; normalised to end in exactly one /mcp. */
+    /** The server's MCP URL, path included. */
     readonly url: string;
     /** Shown in the VS Code token prompt. */
     readonly description?: string;
@@ -81,11 +81,6 @@ export interface ClientDocuments {
     claude: ClaudeDesktopDocument;
 }
 
-export interface ClientConfigOptions {
-    /** Stack name, for the default server name when no server list is given. */
-    readonly stack?: string;
-}
-
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // RFC 9110 token characters would allow more, but mcp-remote's `--header Name:value` parser accepts only these.
 const HEADER_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
@@ -94,11 +89,20 @@ export function isClientFormat(value: unknown): value is ClientFormat {
     return typeof value === "string" && (CLIENT_FORMATS as readonly string[]).includes(value);
 }
 
-/** `mcp-aks-<stack>`; an org/project/ prefix is dropped and other characters become '-'. */
-export function defaultServerName(stack: string): string {
+/**
+ * `mcp-aks-<stack>-<server>`: the key in the client's server map, distinct per stack so that dev and prod
+ * can sit side by side in one file. An org/project/ prefix of the stack is dropped and other characters
+ * become '-'.
+ */
+export function clientServerName(stack: string, server: string): string {
     const short = stack.trim().split("/").pop() ?? "";
-    if (short === "") throw new Error("defaultServerName: the stack name is empty; pass the stack, for example `dev`");
-    return validateServerName(`mcp-aks-${short.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 64));
+    if (short === "") throw new Error("clientServerName: the stack name is empty; pass the stack, for example `dev`");
+    return validateServerName(`mcp-aks-${short.replace(/[^A-Za-z0-9_-]/g, "-")}-${server}`);
+}
+
+/** The client entries of a stack's servers: names per stack, URLs from clientUrls (components/access.ts). */
+export function clientEntries(stack: string, servers: readonly ServerTarget[]): McpServerEntry[] {
+    return clientUrls(servers).map(({ name, url }) => ({ name: clientServerName(stack, name), url, description: `MCP server ${name} of stack ${stack}` }));
 }
 
 export function validateServerName(name: string): string {
@@ -109,11 +113,12 @@ export function validateServerName(name: string): string {
 }
 
 /**
- * Turns a base URL or an MCP URL into `<scheme>://<host>[:port][/path]/mcp`.
+ * Checks an MCP URL and writes it canonically: lowercase host, default port dropped, repeated and trailing
+ * slashes removed. The path is the server's own (/mcp, /mcp/docs, /sse): nothing is appended.
  * Credentials, query strings and fragments are refused: they are where secrets end up in URLs, and the
  * documents are meant to be safe to commit.
  */
-export function normaliseMcpUrl(raw: string): string {
+export function canonicalMcpUrl(raw: string): string {
     const text = raw.trim();
     let url: URL;
     try {
@@ -132,39 +137,7 @@ export function normaliseMcpUrl(raw: string): string {
         throw new Error(`URL ${JSON.stringify(raw)} has a query or fragment; give the plain endpoint, for example http://<host>/mcp`);
     }
     const segments = url.pathname.split("/").filter((s) => s !== "");
-    if (segments[segments.length - 1] !== "mcp") segments.push("mcp");
     return `${url.protocol}//${url.host}/${segments.join("/")}`;
-}
-
-/** Checks an unknown value (for example the `mcpServers` stack output) and returns typed, normalised entries. */
-export function parseServerList(value: unknown): McpServerEntry[] {
-    if (!Array.isArray(value)) throw new Error(`${STACK_OUTPUTS.servers} must be a list of { name, url }`);
-    const entries = value.map((item, i): McpServerEntry => {
-        if (typeof item !== "object" || item === null || Array.isArray(item)) {
-            throw new Error(`${STACK_OUTPUTS.servers}[${i}] must be an object with name and url`);
-        }
-        const rec = item as Record<string, unknown>;
-        if (typeof rec.name !== "string") throw new Error(`${STACK_OUTPUTS.servers}[${i}].name must be a string`);
-        if (typeof rec.url !== "string") throw new Error(`${STACK_OUTPUTS.servers}[${i}].url must be a string`);
-        if (rec.description !== undefined && typeof rec.description !== "string") {
-            throw new Error(`${STACK_OUTPUTS.servers}[${i}].description must be a string`);
-        }
-        let auth: McpServerEntry["auth"];
-        if (rec.auth !== undefined && rec.auth !== null) {
-            const a = rec.auth as Record<string, unknown>;
-            if (typeof a !== "object" || typeof a.header !== "string") {
-                throw new Error(`${STACK_OUTPUTS.servers}[${i}].auth must be { header: "<Header-Name>" }`);
-            }
-            auth = { header: a.header };
-        }
-        return {
-            name: rec.name,
-            url: rec.url,
-            ...(rec.description !== undefined ? { description: rec.description as string } : {}),
-            ...(auth ? { auth } : {}),
-        };
-    });
-    return validateServers(entries);
 }
 
 /** Validates names, headers and URLs, rejects duplicate names, and returns entries with normalised URLs. */
@@ -176,7 +149,7 @@ export function validateServers(servers: readonly McpServerEntry[]): McpServerEn
         seen.add(s.name);
         let url: string;
         try {
-            url = normaliseMcpUrl(s.url);
+            url = canonicalMcpUrl(s.url);
         } catch (e) {
             throw new Error(`MCP server ${s.name}: ${(e as Error).message}`);
         }
@@ -233,13 +206,18 @@ function claudeDesktopConfig(servers: readonly McpServerEntry[]): ClaudeDesktopD
     for (const s of servers) {
         const args = ["-y", `mcp-remote@${MCP_REMOTE_VERSION}`, s.url];
         // mcp-remote refuses plain http to anything but localhost unless told that the network is trusted.
-        if (s.url.startsWith("http://")) args.push("--allow-http");
+        if (s.url.startsWith("http://") && !isLoopback(s.url)) args.push("--allow-http");
         // No space after ':' because Claude Desktop on Windows splits args on spaces; mcp-remote expands
         // ${VAR} from the environment, which the user sets in this entry's `env` (kept by the merge).
         if (s.auth) args.push("--header", `${s.auth.header}:\${${authEnvVar(s.name)}}`);
         mcpServers[s.name] = { command: "npx", args };
     }
     return { mcpServers };
+}
+
+function isLoopback(url: string): boolean {
+    const host = new URL(url).hostname;
+    return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
 }
 
 /** The document for one client. Servers are validated and their URLs normalised first. */
@@ -261,26 +239,12 @@ export function documentFor(format: ClientFormat, servers: readonly McpServerEnt
     }
 }
 
-/**
- * All three documents. Returns undefined while the endpoint is empty or absent (the LoadBalancer has no IP
- * yet), so that a stack output built with it never fails a deployment. Without a server list, the one
- * server is the endpoint itself, named `defaultServerName(stack)` (or `mcp-aks` without a stack).
- */
-export function clientConfigs(
-    endpoint: string | undefined | null,
-    servers?: readonly McpServerEntry[],
-    options: ClientConfigOptions = {},
-): ClientDocuments | undefined {
-    if (endpoint === undefined || endpoint === null || endpoint.trim() === "") return undefined;
-    const url = normaliseMcpUrl(endpoint);
-    const list: readonly McpServerEntry[] =
-        servers && servers.length > 0
-            ? servers
-            : [{ name: options.stack ? defaultServerName(options.stack) : "mcp-aks", url }];
+/** All three documents for a list of servers (validated, URLs made canonical). */
+export function clientConfigs(servers: readonly McpServerEntry[]): ClientDocuments {
     return {
-        mcp: documentFor("mcp", list),
-        vscode: documentFor("vscode", list),
-        claude: documentFor("claude", list),
+        mcp: documentFor("mcp", servers),
+        vscode: documentFor("vscode", servers),
+        claude: documentFor("claude", servers),
     };
 }
 

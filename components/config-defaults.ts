@@ -6,7 +6,14 @@ export type Environment = "dev" | "prod";
 
 export const ENVIRONMENTS: readonly Environment[] = ["dev", "prod"];
 
-/** The API keys the MCP server reads by default (env var names; Key Vault stores them as openai-api-key, ...). */
+/**
+ * The server a stack runs when its config names none: the reference MCP server from `server/` (seeds/000's
+ * documentation search over the `crypto_docs` index). Named for what it serves; it becomes `docs-mcp` in the
+ * cluster and the route `/mcp/docs` at the edge.
+ */
+export const DEFAULT_SERVER_NAME = "docs";
+
+/** The API keys the reference MCP server reads (env var names; Key Vault stores them as openai-api-key, ...). */
 export const DEFAULT_API_KEYS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "TAVILY_API_KEY"];
 
 /** Non-secret MCP server settings from the original plan (seeds/000); the ConfigMap adds the wiring values. */
@@ -63,27 +70,17 @@ export function environmentDefaults(environment: Environment): Record<string, un
             purgeProtection: prod,
         },
         namespace: "mcp-server",
-        mcpServer: {
-            image: "mcp-server:1.0.0",
-            minReplicas: prod ? 2 : 1,
-            maxReplicas: prod ? 10 : 3,
-            resources: {
-                requests: { cpu: "250m", memory: "512Mi" },
-                limits: { cpu: "1000m", memory: "2Gi" },
+        // Only `docs`; a stack's own entries merge over this map key by key, and every entry merges over
+        // mcpServerDefaults below.
+        mcpServers: {
+            [DEFAULT_SERVER_NAME]: {
+                // apiKeys: every key of the stack's apiKeys, unless the stack says otherwise (config.ts).
+                image: "mcp-server:1.0.0",
+                usesQdrant: true,
+                // server/'s /ready also proves Qdrant answers with the shared key, and fails while it drains.
+                readyPath: "/ready",
+                settings: { ...DEFAULT_MCP_SETTINGS },
             },
-            targetCpuUtilization: 70,
-            targetMemoryUtilization: 80,
-            dataVolumeSize: "5Gi",
-            indexInitCommand: [],
-            settings: {},
-        },
-        endpoint: {
-            // Prod is internal by default (DESIGN.md pitfall 10): a public MCP endpoint spends LLM credits
-            // for anyone who finds it.
-            internal: prod,
-            sourceRanges: [],
-            // Azure LB idle timeout in minutes (4-30); the 4-minute default silently cuts idle SSE streams.
-            idleTimeoutMinutes: 30,
         },
         qdrant: {
             // The -unprivileged build runs as uid/gid 1000 instead of root, which Pod Security "restricted"
@@ -111,5 +108,34 @@ export function environmentDefaults(environment: Environment): Record<string, un
                 image: "curlimages/curl:8.11.1",
             },
         },
+    };
+}
+
+/**
+ * What every MCP server entry starts from, before the stack's values for it. No image: a server must say
+ * what it runs. No API keys and no Qdrant: a server gets a secret or a data store only when it names it.
+ */
+export function mcpServerDefaults(environment: Environment): Record<string, unknown> {
+    const prod = environment === "prod";
+    return {
+        enabled: true,
+        port: 3000,
+        path: "/mcp",
+        healthPath: "/health",
+        // A server without a readiness endpoint of its own is ready when it is alive.
+        readyPath: "/health",
+        minReplicas: prod ? 2 : 1,
+        maxReplicas: prod ? 10 : 3,
+        resources: {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1000m", memory: "2Gi" },
+        },
+        targetCpuUtilization: 70,
+        targetMemoryUtilization: 80,
+        dataVolumeSize: "5Gi",
+        indexInitCommand: [],
+        apiKeys: [],
+        usesQdrant: false,
+        settings: {},
     };
 }

@@ -16,9 +16,10 @@ import { z } from "zod";
 import { aksVersionVerdict, AKS_VERSIONS_AS_OF } from "./aks-versions";
 import { AZURE_REGIONS, AZURE_REGIONS_AS_OF } from "./azure-regions";
 import { capacityShortfalls, maxEphemeralOsDiskGB, VM_SIZES, WorkloadDemand } from "./capacity";
-import { DEFAULT_MCP_SETTINGS, ENVIRONMENTS, Environment, environmentDefaults } from "./config-defaults";
+import { DEFAULT_SERVER_NAME, ENVIRONMENTS, Environment, environmentDefaults, mcpServerDefaults } from "./config-defaults";
 import { andThen, cliPath, coerce, HIDDEN, isPlainObject, kindOf, looksSecret, nodeAt, objectKeys, parseCliPath, PathSegment, rmCommand, setCommand, showValue, unwrap, yamlFix } from "./config-fix";
-import { azureNames, nameViolations, keyVaultSecretName, NameStem, NAME_RULES, SUFFIX_PLACEHOLDER } from "./naming";
+import { azureNames, nameViolations, keyVaultSecretName, NameStem, NAME_RULES, serverAzureNames, SUFFIX_PLACEHOLDER } from "./naming";
+import { mcpServerServiceAccount } from "./workload-identity";
 
 export { Environment } from "./config-defaults";
 
@@ -63,6 +64,37 @@ export interface ResourcesConfig {
     readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
+/** One MCP server of the stack: `mcpServers.<name>` with the per-server defaults merged under it. */
+export interface McpServerConfig {
+    /** The map key: a DNS label; the server's Kubernetes objects are `<name>-mcp`. */
+    readonly name: string;
+    /** `repo:tag` or `repo@sha256:...` in the stack's ACR, or a full reference with a registry host. */
+    readonly image: string;
+    /** The port the server listens on (MCP_PORT), also its Service port. */
+    readonly port: number;
+    /** The HTTP path of the server's MCP endpoint, e.g. /mcp. */
+    readonly path: string;
+    /** The HTTP path of the startup and liveness probes; it must answer 200 without credentials. */
+    readonly healthPath: string;
+    /** The HTTP path of the readiness probe (may check dependencies such as Qdrant; fails while draining). */
+    readonly readyPath: string;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly resources: ResourcesConfig;
+    readonly targetCpuUtilization: number;
+    readonly targetMemoryUtilization: number;
+    /** Size limit of the per-pod SQLite index volume. */
+    readonly dataVolumeSize: string;
+    /** Command of an init container that fills the per-pod index; empty: the server fills it on start. */
+    readonly indexInitCommand: readonly string[];
+    /** The API keys (names from the stack's apiKeys) this server may read, and nothing else. */
+    readonly apiKeys: readonly string[];
+    /** Whether the server talks to the stack's Qdrant (gets its URL, key and a network path to it). */
+    readonly usesQdrant: boolean;
+    /** Non-secret settings for the server's ConfigMap. */
+    readonly settings: Readonly<Record<string, string>>;
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -98,26 +130,8 @@ export interface StackConfig {
     /** The API key values by env var name. */
     readonly secrets: Readonly<Record<string, SecretValue>>;
     readonly namespace: string;
-    readonly mcpServer: {
-        /** `repo:tag` or `repo@sha256:...` in the stack's ACR, or a full reference with a registry host. */
-        readonly image: string;
-        readonly minReplicas: number;
-        readonly maxReplicas: number;
-        readonly resources: ResourcesConfig;
-        readonly targetCpuUtilization: number;
-        readonly targetMemoryUtilization: number;
-        /** Size limit of the per-pod SQLite index volume. */
-        readonly dataVolumeSize: string;
-        /** Command of an init container that fills the per-pod index; empty: the server fills it on start. */
-        readonly indexInitCommand: readonly string[];
-        /** Extra or overriding non-secret settings for the ConfigMap, merged over DEFAULT_MCP_SETTINGS. */
-        readonly settings: Readonly<Record<string, string>>;
-    };
-    readonly endpoint: {
-        readonly internal: boolean;
-        readonly sourceRanges: readonly string[];
-        readonly idleTimeoutMinutes: number;
-    };
+    /** The enabled MCP servers by name (disabled entries are dropped here). */
+    readonly mcpServers: Readonly<Record<string, McpServerConfig>>;
     readonly qdrant: {
         readonly image: string;
         readonly storageSize: string;
@@ -191,6 +205,11 @@ const ENV_VAR = /^[A-Z][A-Z0-9_]*$/;
 const CRON_SCHEDULE = /^(\S+\s+){4}\S+$/;
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A Service name is an RFC 1035 label: it starts with a letter. */
+const SERVER_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** `<name>-mcp` must fit a 63-character label (Service names, label values). */
+export const MAX_SERVER_NAME_LENGTH = 63 - mcpServerServiceAccount("").length;
+const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 /** repository[:tag][@sha256:digest], with a tag or a digest, as the OCI distribution spec names them. */
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
@@ -278,6 +297,30 @@ const pinnedImage = text(IMAGE_REF, "an image reference pinned by tag or digest,
     allowedText("an image pinned by a tag other than latest, or by digest (repo@sha256:...)"),
 );
 
+/** One entry of mcpServers after the per-server defaults are merged under it. */
+const mcpServer = z.strictObject(
+    {
+        enabled: bool(),
+        image: pinnedImage,
+        // Below 1024 a non-root process needs NET_BIND_SERVICE, which the restricted profile's drop ALL removes.
+        port: int(1024, 65535),
+        path: text(HTTP_PATH, "an absolute URL path such as /mcp"),
+        healthPath: text(HTTP_PATH, "an absolute URL path such as /health"),
+        readyPath: text(HTTP_PATH, "an absolute URL path such as /ready"),
+        minReplicas: int(1, 50),
+        maxReplicas: int(1, 100),
+        resources,
+        targetCpuUtilization: int(10, 100),
+        targetMemoryUtilization: int(10, 100),
+        dataVolumeSize: positive(MEMORY_QUANTITY, "a size such as 5Gi"),
+        indexInitCommand: z.array(z.string(), allowedText("a command as a list of strings, or []")),
+        apiKeys: z.array(text(ENV_VAR, "an env var name such as OPENAI_API_KEY"), allowedText("a list of API key names from apiKeys")),
+        usesQdrant: bool(),
+        settings: z.record(text(ENV_VAR, "env var names such as LLM_MAX_TOKENS"), z.string(allowedText("string values (quote numbers)")), allowedText("a map of env var names to strings")),
+    },
+    allowedText("an object of server settings, such as { image: search-mcp:2.0.0, apiKeys: [TAVILY_API_KEY] }"),
+);
+
 const schema = z.strictObject({
     environment: oneOf(ENVIRONMENTS as unknown as readonly [Environment, ...Environment[]]),
     // Checked against components/azure-regions.ts by ruleProblems, which can suggest the name meant.
@@ -309,22 +352,7 @@ const schema = z.strictObject({
         purgeProtection: bool(),
     }),
     namespace: text(K8S_NAME, "a Kubernetes namespace name (lowercase letters, digits, '-')").refine((n) => n.length <= 63, allowedText("at most 63 characters")),
-    mcpServer: z.strictObject({
-        image: pinnedImage,
-        minReplicas: int(1, 50),
-        maxReplicas: int(1, 100),
-        resources,
-        targetCpuUtilization: int(10, 100),
-        targetMemoryUtilization: int(10, 100),
-        dataVolumeSize: positive(MEMORY_QUANTITY, "a size such as 5Gi"),
-        indexInitCommand: z.array(z.string(), allowedText("a command as a list of strings, or []")),
-        settings: z.record(text(ENV_VAR, "env var names such as LLM_MAX_TOKENS"), z.string(allowedText("string values (quote numbers)")), allowedText("a map of env var names to strings")),
-    }),
-    endpoint: z.strictObject({
-        internal: bool(),
-        sourceRanges: cidrList,
-        idleTimeoutMinutes: int(4, 30),
-    }),
+    mcpServers: z.record(z.string(), mcpServer, allowedText("a map of server names to server settings")),
     qdrant: z.strictObject({
         image: pinnedImage,
         storageSize: positive(MEMORY_QUANTITY, "a size such as 10Gi"),
@@ -380,7 +408,7 @@ export interface ParseOptions {
     /** Fully qualified keys (`mcp-aks:OPENAI_API_KEY`) that Pulumi holds as secrets. */
     readonly secretKeys?: readonly string[];
     /**
-     * Paths of values the stack file holds as `secure:` below a top-level key (`mcpServer.settings.X`),
+     * Paths of values the stack file holds as `secure:` below a top-level key (`mcpServers.docs.settings.X`),
      * when known: they name the exact entry to move out of plain config.
      */
     readonly securePaths?: readonly string[];
@@ -671,9 +699,36 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     }
 
     const { user, secretValues } = readRaw(raw, ctx, problems);
+    // The single server of earlier releases: its fields now live under one entry of mcpServers.
+    if ("mcpServer" in user) {
+        problems.add({
+            key: "mcpServer",
+            value: undefined,
+            allowed: `no value: mcpServer became mcpServers, a map keyed by server name; move these fields under mcpServers.${DEFAULT_SERVER_NAME}`,
+            fix: rmCommand(stack, ["mcpServer"]),
+        });
+        delete user.mcpServer;
+    }
     Object.assign(ctx.user, user);
     // Coerced before the merge, so that JSON text for an object (`--path cluster.network '{}'`) merges like one.
     const merged = coerce(schema, deepMerge(ctx.defaults, coerce(schema, { ...user, environment }))) as Record<string, unknown>;
+    // Each server merges over the per-server defaults; the defaults the fixes quote do the same, so a fix for
+    // mcpServers.<name>.<key> proposes that server's default.
+    if (isPlainObject(merged.mcpServers)) {
+        const template = mcpServerDefaults(environment);
+        const servers: Record<string, unknown> = {};
+        const serverDefaults: Record<string, unknown> = {};
+        // The reference server reads every key the stack declares unless its entry says otherwise, so that
+        // changing apiKeys does not also require changing mcpServers.docs.apiKeys.
+        const stackKeys = Array.isArray(merged.apiKeys) ? { apiKeys: merged.apiKeys } : {};
+        for (const [name, entry] of Object.entries(merged.mcpServers)) {
+            const own = { ...(name === DEFAULT_SERVER_NAME ? stackKeys : {}), ...((valueAt(defaults, ["mcpServers", name]) as object | undefined) ?? {}) };
+            serverDefaults[name] = deepMerge(template, own);
+            servers[name] = isPlainObject(entry) ? deepMerge(serverDefaults[name], entry) : entry;
+        }
+        merged.mcpServers = servers;
+        (ctx.defaults as Record<string, unknown>).mcpServers = serverDefaults;
+    }
     const cfg = schemaProblems(ctx, merged, problems);
     if (!cfg) throw new ConfigError(stack, problems.list);
 
@@ -687,7 +742,12 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
 
     const secrets: Record<string, SecretValue> = {};
     for (const name of cfg.apiKeys) secrets[name] = new SecretValue(secretValues[name].raw);
-    return deepFreeze({ ...cfg, project, stack, environment, secrets }) as StackConfig;
+    const mcpServers: Record<string, McpServerConfig> = {};
+    for (const [name, server] of Object.entries(cfg.mcpServers)) {
+        const { enabled, ...rest } = server;
+        if (enabled) mcpServers[name] = { name, ...rest };
+    }
+    return deepFreeze({ ...cfg, mcpServers, project, stack, environment, secrets }) as StackConfig;
 }
 
 /** Lowercase letters and digits of the stack name: the part of Azure names that identifies the stack. */
@@ -730,16 +790,16 @@ function nestedSecretProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] 
     const { stack } = ctx;
     for (const top of ctx.secretTop) {
         const paths = (ctx.options.securePaths ?? []).filter((p) => p === top || p.startsWith(`${top}.`) || p.startsWith(`${top}[`));
-        const allowed = `plain config: ${top} is not handled as a secret (mcpServer.settings land in a plain ConfigMap); a secret belongs in apiKeys, which go to Key Vault`;
+        const allowed = `plain config: ${top} is not handled as a secret (mcpServers.<name>.settings land in a plain ConfigMap); a secret belongs in apiKeys, which go to Key Vault`;
         if (paths.length === 0) {
             // Which entry is encrypted is unknown here; re-setting the key as plain JSON keeps every value.
             out.push({ key: top, value: HIDDEN, allowed, fix: `pulumi config set ${top} "$(pulumi config get ${top} --stack ${stack})" --stack ${stack}` });
             continue;
         }
         for (const p of paths) {
-            const m = /^mcpServer\.settings\.([A-Z][A-Z0-9_]*)$/.exec(p);
+            const m = /^mcpServers\.([a-z][-a-z0-9]*)\.settings\.([A-Z][A-Z0-9_]*)$/.exec(p);
             const fix = m
-                ? andThen(rmCommand(stack, ["mcpServer", "settings", m[1]]), setCommand(stack, ["apiKeys"], [...cfg.apiKeys, m[1]])!, setCommand(stack, [m[1]], undefined, { secret: true })!)
+                ? andThen(rmCommand(stack, ["mcpServers", m[1], "settings", m[2]]), setCommand(stack, ["apiKeys"], [...cfg.apiKeys, m[2]])!, setCommand(stack, [m[2]], undefined, { secret: true })!)
                 : setCommand(stack, parseCliPath(p), undefined)!;
             out.push({ key: p, value: HIDDEN, allowed, fix });
         }
@@ -749,8 +809,20 @@ function nestedSecretProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] 
 
 function nameProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
     const stem: NameStem = { prefix: cfg.namePrefix, stack: sanitizeStackName(ctx.stack) };
+    const out: ConfigProblem[] = [];
+    // Each server's Azure names (identity, federated credential) must fit too.
+    for (const name of Object.keys(cfg.mcpServers)) {
+        for (const { name: derived, rule } of nameViolations(serverAzureNames(stem, cfg.namespace, name))) {
+            out.push({
+                key: `mcpServers.${name}`,
+                value: name,
+                allowed: `a server name short enough for the ${rule.what} name "${derived}" (${derived.length} characters; Azure allows ${rule.allowed}); move its fields under a shorter name`,
+                fix: rmCommand(ctx.stack, ["mcpServers", name]),
+            });
+        }
+    }
     const violations = nameViolations(azureNames(stem));
-    if (violations.length === 0) return [];
+    if (violations.length === 0) return out;
     // The tightest name says how long the prefix may be: everything else in it is fixed by the stack name.
     let room = Infinity;
     for (const { name, rule } of violations) room = Math.min(room, cfg.namePrefix.length - (name.length - rule.max));
@@ -758,10 +830,10 @@ function nameProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
     const kv = NAME_RULES.keyVault;
     const bound = `the Key Vault name is "kv-" + namePrefix + "-" + the stack name "${stem.stack}" + "-" + a ${SUFFIX_PLACEHOLDER.length}-character suffix, at most ${kv.max} characters`;
     if (room >= 1) {
-        return [{ key: "namePrefix", value: cfg.namePrefix, allowed: `at most ${room} characters with this stack: ${what}; ${bound}`, fix: setCommand(ctx.stack, ["namePrefix"], cfg.namePrefix.slice(0, room))! }];
+        return [...out, { key: "namePrefix", value: cfg.namePrefix, allowed: `at most ${room} characters with this stack: ${what}; ${bound}`, fix: setCommand(ctx.stack, ["namePrefix"], cfg.namePrefix.slice(0, room))! }];
     }
     const maxStack = kv.max - "kv-".length - 1 - 1 - 1 - SUFFIX_PLACEHOLDER.length;
-    return [{ key: "namePrefix", value: cfg.namePrefix, allowed: `no prefix fits: ${what}; ${bound}, so the stack name must be at most ${maxStack} letters and digits`, fix: `pulumi stack rename <a stack name of at most ${maxStack} letters and digits> --stack ${ctx.stack}` }];
+    return [...out, { key: "namePrefix", value: cfg.namePrefix, allowed: `no prefix fits: ${what}; ${bound}, so the stack name must be at most ${maxStack} letters and digits`, fix: `pulumi stack rename <a stack name of at most ${maxStack} letters and digits> --stack ${ctx.stack}` }];
 }
 
 function pools(cfg: ParsedConfig): Array<[Path, ParsedConfig["cluster"]["systemPool"]]> {
@@ -774,10 +846,20 @@ function pools(cfg: ParsedConfig): Array<[Path, ParsedConfig["cluster"]["systemP
  * The pods each workload runs at its maximum, with their requests. A component that adds pods (Qdrant
  * replicas, the edge, more MCP servers) adds its entry here; the capacity check covers it with no more work.
  */
-export function stackWorkloads(cfg: Pick<StackConfig, "mcpServer" | "qdrant">): WorkloadDemand[] {
+export function stackWorkloads(cfg: {
+    readonly mcpServers: Readonly<Record<string, { readonly enabled?: boolean; readonly maxReplicas: number; readonly resources: ResourcesConfig }>>;
+    readonly qdrant: Pick<StackConfig["qdrant"], "replicas" | "resources">;
+}): WorkloadDemand[] {
     const req = (r: ResourcesConfig["requests"]) => ({ cpuMillis: quantityValue(r.cpu), memoryMiB: quantityValue(r.memory) });
+    const servers = Object.entries(cfg.mcpServers).filter(([, s]) => s.enabled !== false);
     return [
-        { name: "mcp-server", replicas: cfg.mcpServer.maxReplicas, ...req(cfg.mcpServer.resources.requests), key: "mcpServer.maxReplicas", requestsKey: "mcpServer.resources.requests" },
+        ...servers.map(([name, s]) => ({
+            name: mcpServerServiceAccount(name),
+            replicas: s.maxReplicas,
+            ...req(s.resources.requests),
+            key: `mcpServers.${name}.maxReplicas`,
+            requestsKey: `mcpServers.${name}.resources.requests`,
+        })),
         { name: "qdrant", replicas: cfg.qdrant.replicas, ...req(cfg.qdrant.resources.requests), key: "qdrant.replicas", requestsKey: "qdrant.resources.requests" },
     ];
 }
@@ -830,6 +912,7 @@ function resourceBlocks(cfg: ParsedConfig): Array<[Path, ResourcesConfig]> {
         const v = cfg[top] as unknown;
         if (isPlainObject(v) && isPlainObject(v.resources) && nodeAt(schema, [top, "resources"]) === resources) out.push([[top, "resources"], v.resources as unknown as ResourcesConfig]);
     }
+    for (const [name, server] of Object.entries(cfg.mcpServers)) out.push([["mcpServers", name, "resources"], server.resources]);
     return out;
 }
 
@@ -887,9 +970,7 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
             }
         }
     }
-    if (cfg.mcpServer.minReplicas > cfg.mcpServer.maxReplicas) {
-        add(["mcpServer", "minReplicas"], cfg.mcpServer.minReplicas, `at most mcpServer.maxReplicas (${cfg.mcpServer.maxReplicas})`, setCommand(stack, ["mcpServer", "minReplicas"], cfg.mcpServer.maxReplicas));
-    }
+    out.push(...serverProblems(cfg, ctx));
     for (const [p, r] of resourceBlocks(cfg)) {
         for (const res of ["cpu", "memory"] as const) {
             if (quantityValue(r.requests[res]) > quantityValue(r.limits[res])) {
@@ -933,9 +1014,6 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         if (!cfg.keyVault.purgeProtection) {
             add(["keyVault", "purgeProtection"], false, "true in prod: a deleted vault and its keys must stay recoverable", setCommand(stack, ["keyVault", "purgeProtection"], true));
         }
-        if (!cfg.endpoint.internal && cfg.endpoint.sourceRanges.length === 0) {
-            add(["endpoint", "sourceRanges"], [], "at least one CIDR when a prod endpoint is public (endpoint.internal=false): an open MCP endpoint spends your LLM credits for anyone", setCommand(stack, ["endpoint", "sourceRanges"], ["<client-cidr>"]));
-        }
         if (ctx.options.deployment) {
             for (const [p, range] of cidrValues(cfg)) {
                 const [addr, bits] = ipaddr.IPv4.parseCIDR(range);
@@ -956,12 +1034,6 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
 
     out.push(...qdrantProblems(cfg, ctx));
 
-    const secretNames = new Set(cfg.apiKeys);
-    for (const name of Object.keys(cfg.mcpServer.settings)) {
-        if (RESERVED_SETTINGS.includes(name) || secretNames.has(name)) {
-            add(["mcpServer", "settings", name], cfg.mcpServer.settings[name], `a setting other than ${[...RESERVED_SETTINGS, ...secretNames].join(", ")} (those come from the platform or from Key Vault)`, rmCommand(stack, ["mcpServer", "settings", name]));
-        }
-    }
     const kvNames = new Map<string, string>();
     for (const name of cfg.apiKeys) {
         const kv = keyVaultSecretName(name);
@@ -970,6 +1042,43 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
             add(["apiKeys"], cfg.apiKeys, `names that stay distinct in Key Vault (${other} and ${name} both become ${kv})`, setCommand(stack, ["apiKeys"], cfg.apiKeys.filter((n) => n !== name)));
         }
         kvNames.set(kv, name);
+    }
+    return out;
+}
+
+/** The rules of each MCP server entry that involve other fields or the rest of the config. */
+function serverProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const { stack } = ctx;
+    const add = (p: Path, value: unknown, allowed: string, fix?: string) => out.push(problemAt(ctx, p, value, allowed, fix));
+    const stackKeys = new Set(cfg.apiKeys);
+    for (const [name, server] of Object.entries(cfg.mcpServers)) {
+        const at = (...rest: PathSegment[]): Path => ["mcpServers", name, ...rest];
+        if (!SERVER_NAME.test(name) || name.length > MAX_SERVER_NAME_LENGTH) {
+            add(
+                at(),
+                name,
+                `a server name of 1-${MAX_SERVER_NAME_LENGTH} lowercase letters, digits and '-', starting with a letter and not ending in '-' (it becomes the Service name ${mcpServerServiceAccount("<name>")}, a DNS label); move its fields under a valid name`,
+                rmCommand(stack, at()),
+            );
+        }
+        if (server.minReplicas > server.maxReplicas) {
+            add(at("minReplicas"), server.minReplicas, `at most mcpServers.${name}.maxReplicas (${server.maxReplicas})`, setCommand(stack, at("minReplicas"), server.maxReplicas));
+        }
+        const seen = new Set<string>();
+        server.apiKeys.forEach((key, i) => {
+            if (!stackKeys.has(key)) {
+                add(at("apiKeys", i), key, `a key the stack declares in apiKeys (${cfg.apiKeys.join(", ") || "none"}): remove it here, or add it to apiKeys first`, rmCommand(stack, at("apiKeys", i)));
+            } else if (seen.has(key)) {
+                add(at("apiKeys", i), key, "each key once", rmCommand(stack, at("apiKeys", i)));
+            }
+            seen.add(key);
+        });
+        for (const setting of Object.keys(server.settings)) {
+            if (RESERVED_SETTINGS.includes(setting) || stackKeys.has(setting)) {
+                add(at("settings", setting), server.settings[setting], `a setting other than ${[...RESERVED_SETTINGS, ...stackKeys].join(", ")} (those come from the platform or from Key Vault)`, rmCommand(stack, at("settings", setting)));
+            }
+        }
     }
     return out;
 }
@@ -1011,13 +1120,15 @@ function deepFreeze<T>(value: T): T {
     return value;
 }
 
-/** The ConfigMap settings: the plan's defaults with the stack's overrides on top. */
-export function mcpSettings(cfg: StackConfig): Record<string, string> {
-    return { ...DEFAULT_MCP_SETTINGS, ...cfg.mcpServer.settings };
+/** The enabled servers in name order: the order of every per-server list (resources, outputs, ports). */
+export function mcpServerList(cfg: Pick<StackConfig, "mcpServers">): McpServerConfig[] {
+    return Object.keys(cfg.mcpServers)
+        .sort()
+        .map((name) => cfg.mcpServers[name]);
 }
 
 /**
- * Paths of the `secure:` values a stack file holds below its top-level keys (`mcpServer.settings.X`), so that
+ * Paths of the `secure:` values a stack file holds below its top-level keys (`mcpServers.docs.settings.X`), so that
  * a problem can name the entry. Best effort: undefined when the file is elsewhere or unreadable.
  */
 export function securePathsInStackFile(file: string, project: string): string[] | undefined {

@@ -4,6 +4,7 @@
  * real names with the same functions, so the check and the name cannot drift apart.
  */
 import { v5 as uuidv5 } from "uuid";
+import { mcpServerServiceAccount } from "./workload-identity";
 
 /** Length of the random suffix on globally unique names (Key Vault, ACR). */
 export const UNIQUE_SUFFIX_LENGTH = 6;
@@ -83,6 +84,13 @@ export const NAME_RULES = {
     },
     identity: IDENTITY_RULE,
     backupIdentity: { ...IDENTITY_RULE, what: "Qdrant backup managed identity" },
+    federatedCredential: {
+        what: "federated identity credential",
+        min: 3,
+        max: 120,
+        pattern: /^[a-zA-Z0-9][-_a-zA-Z0-9]*$/,
+        allowed: "3-120 letters, digits, '-' and '_', starting with a letter or digit",
+    },
 } satisfies Record<string, NameRule>;
 
 export type NamedResource = keyof typeof NAME_RULES;
@@ -94,7 +102,7 @@ export interface NameStem {
 }
 
 /** Key Vault and ACR names are global DNS names, so they carry a random suffix (see DESIGN.md, pitfall 8). */
-export function azureNames(stem: NameStem, suffix: string = SUFFIX_PLACEHOLDER): Record<NamedResource, string> {
+export function azureNames(stem: NameStem, suffix: string = SUFFIX_PLACEHOLDER): Record<Exclude<NamedResource, "identity" | "federatedCredential">, string> {
     const base = `${stem.prefix}-${stem.stack}`;
     return {
         resourceGroup: `rg-${base}`,
@@ -103,7 +111,6 @@ export function azureNames(stem: NameStem, suffix: string = SUFFIX_PLACEHOLDER):
         cluster: `aks-${base}`,
         dnsPrefix: `${base}`,
         logAnalytics: `log-${base}`,
-        identity: `id-${base}-mcp`,
         // Storage account names are global DNS labels of at most 24 lowercase letters and digits: the
         // prefix and stack are cut to 16 so that `st` and the 6-character suffix always fit.
         storageAccount: `st${`${stem.prefix}${stem.stack}`.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 16)}${suffix}`,
@@ -111,10 +118,23 @@ export function azureNames(stem: NameStem, suffix: string = SUFFIX_PLACEHOLDER):
     };
 }
 
+/** The Azure names of one MCP server: its user-assigned identity and the federated credential on it. */
+export function serverAzureNames(stem: NameStem, namespace: string, server: string): Pick<Record<NamedResource, string>, "identity" | "federatedCredential"> {
+    return {
+        identity: `id-${stem.prefix}-${stem.stack}-${server}-mcp`,
+        federatedCredential: federatedCredentialName(namespace, mcpServerServiceAccount(server)),
+    };
+}
+
+/** One credential per ServiceAccount on an identity, named after it. */
+export function federatedCredentialName(namespace: string, serviceAccount: string): string {
+    return `${namespace}-${serviceAccount}`;
+}
+
 /** Every name whose length or characters break its rule, with the rule. Empty when all fit. */
-export function nameViolations(names: Record<NamedResource, string>): Array<{ name: string; rule: NameRule }> {
+export function nameViolations(names: Partial<Record<NamedResource, string>>): Array<{ name: string; rule: NameRule }> {
     return (Object.keys(names) as NamedResource[])
-        .map((key) => ({ name: names[key], rule: NAME_RULES[key] as NameRule }))
+        .map((key) => ({ name: names[key] as string, rule: NAME_RULES[key] as NameRule }))
         .filter(({ name, rule }) => name.length < rule.min || name.length > rule.max || !rule.pattern.test(name));
 }
 

@@ -4,22 +4,29 @@
  * mocks, so all three evaluate the same program.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+import { StackConfig, mcpServerList } from "./config";
 import { AzurePlatform } from "./azure/platform";
-import { McpWorkloads } from "./cluster/workloads";
+import { McpWorkloads, ServerInputs } from "./cluster/workloads";
 import { resolveImage } from "./image";
-import { clientConfigs, defaultServerName, STACK_OUTPUTS } from "./client-config";
+import { clientConfigs, clientEntries, STACK_OUTPUTS } from "./client-config";
 
 export function createStack(config: StackConfig) {
     const platform = new AzurePlatform("platform", { config });
+    const servers: Record<string, ServerInputs> = {};
+    for (const server of mcpServerList(config)) {
+        const identity = platform.serverIdentities[server.name];
+        servers[server.name] = {
+            identityClientId: identity.clientId,
+            image: platform.registryLoginServer.apply((registry) => resolveImage(server.image, registry)),
+            azureDependencies: identity.dependencies,
+        };
+    }
     const workloads = new McpWorkloads("workloads", {
         provider: platform.provider,
         config,
-        identityClientId: platform.identityClientId,
+        servers,
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
-        image: platform.registryLoginServer.apply((server) => resolveImage(config.mcpServer.image, server)),
-        azureDependencies: platform.workloadDependencies,
         backup: platform.backup && {
             target: {
                 clientId: platform.backup.identityClientId,
@@ -32,10 +39,7 @@ export function createStack(config: StackConfig) {
             dependencies: platform.backup.dependencies,
         },
     });
-    const serverName = defaultServerName(config.stack);
-    const servers = workloads.endpointUrl.apply((url) => (url ? [{ name: serverName, url }] : []));
-    // Undefined until the load balancer has an address; the client-config CLI explains the wait.
-    const clientConfig = pulumi.all([workloads.endpointUrl, servers]).apply(([url, list]) => clientConfigs(url, list, { stack: config.stack }));
+    const clientConfig = workloads.servers.apply((list) => clientConfigs(clientEntries(config.stack, list)));
 
     return {
         environment: config.environment,
@@ -43,12 +47,12 @@ export function createStack(config: StackConfig) {
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         acrLoginServer: platform.registryLoginServer,
-        identityClientId: platform.identityClientId,
+        /** Client id of each MCP server's identity, by server name. */
+        serverIdentityClientIds: pulumi.all(Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.identityClientId]))),
         keyVaultName: platform.vaultName,
         keyVaultUri: platform.vaultUri,
         kubeconfig: pulumi.secret(platform.kubeconfig),
         namespace: workloads.namespace,
-        mcpServiceName: workloads.mcpServiceName,
         qdrantServiceName: workloads.qdrantServiceName,
         qdrant: {
             replicas: config.qdrant.replicas,
@@ -64,11 +68,10 @@ export function createStack(config: StackConfig) {
             identityClientId: platform.backup.identityClientId,
             cronJob: workloads.backupCronJobName,
         },
-        [STACK_OUTPUTS.endpoint]: workloads.endpointUrl,
-        [STACK_OUTPUTS.servers]: servers,
+        [STACK_OUTPUTS.servers]: workloads.servers,
         [STACK_OUTPUTS.clientConfig]: clientConfig,
-        [STACK_OUTPUTS.mcpJson]: clientConfig.apply((c) => c?.mcp),
-        [STACK_OUTPUTS.vscodeMcpJson]: clientConfig.apply((c) => c?.vscode),
-        [STACK_OUTPUTS.claudeDesktopConfig]: clientConfig.apply((c) => c?.claude),
+        [STACK_OUTPUTS.mcpJson]: clientConfig.apply((c) => c.mcp),
+        [STACK_OUTPUTS.vscodeMcpJson]: clientConfig.apply((c) => c.vscode),
+        [STACK_OUTPUTS.claudeDesktopConfig]: clientConfig.apply((c) => c.claude),
     };
 }

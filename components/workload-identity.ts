@@ -7,8 +7,13 @@
 /** The audience Entra ID expects on a Kubernetes service account token exchanged for an Azure token. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
-/** The ServiceAccount that the MCP server pods run as, and that the federated credential trusts. */
-export const MCP_SERVER_SERVICE_ACCOUNT = "mcp-server";
+/**
+ * The ServiceAccount that MCP server `server`'s pods run as, and that its federated credential trusts. Every
+ * other Kubernetes object of the server carries the same name (the seed's `<name>-mcp` convention).
+ */
+export function mcpServerServiceAccount(server: string): string {
+    return `${server}-mcp`;
+}
 
 /** The ServiceAccount the Qdrant backup CronJob and the restore Job run as; its own identity trusts it. */
 export const QDRANT_BACKUP_SERVICE_ACCOUNT = "qdrant-backup";

@@ -307,7 +307,8 @@ export const validateImageTags = forEachPodTemplate(imageFindings, "runs images 
 export interface LoadBalancerConfig {
     readonly allowedServices?: string[];
 }
-export const DEFAULT_ALLOWED_LOAD_BALANCERS = ["mcp-server"];
+/** The MCP edge (issue 12) is the one way into the cluster; MCP servers themselves are ClusterIP. */
+export const DEFAULT_ALLOWED_LOAD_BALANCERS = ["mcp-edge"];
 
 export function validateLoadBalancerAllowList(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
     if (kindOf(args.type) !== "Service") return;
@@ -429,7 +430,7 @@ export function validateNamespacesDefaultDeny(args: StackValidationArgs, reportV
                     `${missing.includes("ingress") ? "be reached from anywhere in the cluster" : ""}${missing.length === 2 ? " and " : ""}` +
                     `${missing.includes("egress") ? "reach anything (metadata endpoint, other tenants, the internet)" : ""}. Add a NetworkPolicy in ` +
                     `"${name}" with podSelector: {}, policyTypes: [Ingress, Egress] and no rules, then allow each needed flow explicitly ` +
-                    `(DNS on UDP and TCP 53, the Qdrant port, the LoadBalancer ingress).`,
+                    `(DNS on UDP and TCP 53, the Qdrant port, the edge's ingress).`,
                 workloads[0].urn,
             );
         }
@@ -620,7 +621,7 @@ export const imageTagsPinned: ResourceValidationPolicy = {
 export const loadBalancerAllowList: ResourceValidationPolicy = {
     name: "k8s-loadbalancer-allowlist",
     description:
-        "Only allow-listed Services may be of type LoadBalancer (default: mcp-server). Every LoadBalancer opens a new entry point " +
+        "Only allow-listed Services may be of type LoadBalancer (default: mcp-edge). Every LoadBalancer opens a new entry point " +
         "to the cluster; an unreviewed one (for example Qdrant, which has no TLS) exposes data and credits.",
     remediationSteps: "Use type ClusterIP for internal services; add a reviewed service to this policy's allowedServices config.",
     enforcementLevel: "mandatory",

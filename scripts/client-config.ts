@@ -19,10 +19,11 @@ import {
     STACK_OUTPUTS,
     authEnvVar,
     clientConfigs,
+    clientEntries,
     isClientFormat,
     mergeClientConfig,
-    parseServerList,
 } from "../components/client-config";
+import { parseServerTargets } from "../components/access";
 
 export interface CliDeps {
     /** Runs `pulumi <args>` and resolves with its stdout; rejects with an error carrying `code` and `stderr`. */
@@ -166,16 +167,13 @@ async function pulumi(deps: CliDeps, args: readonly string[], stack: string | un
     }
 }
 
-function noEndpointYet(stack: string): CliError {
-    return new CliError(
-        `stack "${stack}" has no MCP endpoint yet: the Service has no IP yet; wait for \`kubectl get svc -n mcp-server\` to show an EXTERNAL-IP, run \`pulumi up --stack ${stack}\` (or \`pulumi refresh\`) so the output is recorded, and run again`,
-    );
+function noServersYet(stack: string): CliError {
+    return new CliError(`stack "${stack}" has no ${STACK_OUTPUTS.servers} output yet: run \`pulumi up --stack ${stack}\` first, then run again`);
 }
 
 interface StackClientData {
     stack: string;
-    endpoint: string;
-    servers?: McpServerEntry[];
+    servers: McpServerEntry[];
 }
 
 /** Reads the stack name and the outputs this tool needs. */
@@ -192,28 +190,18 @@ async function readStack(deps: CliDeps, requested: string | undefined): Promise<
     if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs)) {
         throw new CliError("`pulumi stack output --json` did not return an object of outputs");
     }
-    const out = outputs as Record<string, unknown>;
-    const endpoint = out[STACK_OUTPUTS.endpoint];
-    if (endpoint === undefined || endpoint === null || (typeof endpoint === "string" && endpoint.trim() === "")) {
-        throw noEndpointYet(stack);
+    const rawServers = (outputs as Record<string, unknown>)[STACK_OUTPUTS.servers];
+    if (rawServers === undefined || rawServers === null) throw noServersYet(stack);
+    try {
+        return { stack, servers: clientEntries(stack, parseServerTargets(rawServers)) };
+    } catch (e) {
+        throw new CliError(`stack "${stack}": output ${STACK_OUTPUTS.servers} is unusable: ${(e as Error).message}`);
     }
-    if (typeof endpoint !== "string") {
-        throw new CliError(`stack output ${STACK_OUTPUTS.endpoint} is not a string; check index.ts exports the URL`);
-    }
-    const rawServers = out[STACK_OUTPUTS.servers];
-    let servers: McpServerEntry[] | undefined;
-    if (rawServers !== undefined && rawServers !== null) {
-        try {
-            servers = parseServerList(rawServers);
-        } catch (e) {
-            throw new CliError(`stack output ${STACK_OUTPUTS.servers} is unusable: ${(e as Error).message}`);
-        }
-    }
-    return { stack, endpoint, servers };
 }
 
-function nextSteps(format: ClientFormat, names: readonly string[], authNames: readonly string[]): string[] {
-    const steps: string[] = [];
+function nextSteps(stack: string, format: ClientFormat, names: readonly string[], authNames: readonly string[]): string[] {
+    // The URLs are the localhost ends of `npm run connect`'s port-forwards.
+    const steps: string[] = [`Start \`npm run connect -- --stack ${stack}\` and keep it running while you use the servers.`];
     if (format === "mcp") steps.push("Claude Code loads it when started in this directory; approve the server when asked (check with `claude mcp list`).");
     if (format === "vscode") steps.push(`In VS Code run "MCP: List Servers" and start ${names.join(", ")}.`);
     if (format === "claude") steps.push("Quit and restart Claude Desktop to load it (it needs Node.js for npx).");
@@ -231,15 +219,15 @@ async function run(argv: readonly string[], deps: CliDeps): Promise<void> {
         deps.stdout(`${USAGE}\n`);
         return;
     }
-    const { stack, endpoint, servers } = await readStack(deps, args.stack);
+    const { stack, servers } = await readStack(deps, args.stack);
+    if (servers.length === 0) throw new CliError(`stack "${stack}" runs no MCP server (every entry of mcpServers is disabled); nothing to write`);
 
     let docs;
     try {
-        docs = clientConfigs(endpoint, servers, { stack });
+        docs = clientConfigs(servers);
     } catch (e) {
         throw new CliError(`stack "${stack}": ${(e as Error).message}`);
     }
-    if (docs === undefined) throw noEndpointYet(stack);
     const generated = docs[args.format];
 
     if (args.print) {
@@ -270,14 +258,14 @@ async function run(argv: readonly string[], deps: CliDeps): Promise<void> {
     }
 
     const entries = Object.keys("servers" in generated ? generated.servers : generated.mcpServers);
-    const authNames = (servers ?? []).filter((s) => s.auth).map((s) => s.name);
+    const authNames = servers.filter((s) => s.auth).map((s) => s.name);
     if (existing !== undefined && isDeepStrictEqual(existing, merged)) {
         deps.stdout(`${file} is already up to date (${entries.join(", ")}).\n`);
     } else {
         await deps.writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
-        deps.stdout(`${existing === undefined ? "Wrote" : "Updated"} ${file}: ${entries.join(", ")} -> ${endpoint}\n`);
+        deps.stdout(`${existing === undefined ? "Wrote" : "Updated"} ${file}: ${servers.map((s) => `${s.name} -> ${s.url}`).join(", ")}\n`);
     }
-    for (const step of nextSteps(args.format, entries, authNames)) deps.stdout(`${step}\n`);
+    for (const step of nextSteps(stack, args.format, entries, authNames)) deps.stdout(`${step}\n`);
 }
 
 /** Runs the CLI and returns the exit code; every expected failure becomes a one-line message on stderr. */

@@ -629,12 +629,18 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
     out.push("## Client config");
     out.push("");
     const clientConfig = ev.outputs[STACK_OUTPUTS.clientConfig] as Record<string, unknown> | undefined;
-    const endpoint = ev.outputs[STACK_OUTPUTS.endpoint];
-    if (!clientConfig) {
-        out.push("The stack would produce no client config (no MCP endpoint).");
+    const servers = (ev.outputs[STACK_OUTPUTS.servers] ?? []) as Array<{ name: string; namespace: string; service: string; port: number; path: string }>;
+    out.push(
+        servers.length === 0
+            ? "The stack runs no MCP server."
+            : table(["server", "Service", "port", "path"], servers.map((s) => [s.name, `${s.namespace}/${s.service}`, String(s.port), s.path])),
+    );
+    out.push("");
+    if (!clientConfig || servers.length === 0) {
+        out.push("The stack would produce no client config (no MCP server).");
     } else {
         out.push(
-            `After \`pulumi up\`, \`npm run client-config -- --stack ${stack}\` writes these documents. The endpoint \`${String(endpoint)}\` carries the placeholder load balancer IP; the real one is known only after deployment.`,
+            `After \`pulumi up\`, \`npm run connect -- --stack ${stack}\` forwards each server to the localhost URL below through the Kubernetes API server, and \`npm run client-config -- --stack ${stack}\` writes these documents.`,
         );
         for (const format of CLIENT_FORMATS) {
             if (clientConfig[format] === undefined) continue;

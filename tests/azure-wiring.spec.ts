@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { roleAssignmentName } from "../components/naming";
-import { MCP_SERVER_SERVICE_ACCOUNT, TOKEN_EXCHANGE_AUDIENCE } from "../components/workload-identity";
+import { mcpServerServiceAccount, TOKEN_EXCHANGE_AUDIENCE } from "../components/workload-identity";
 import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER } from "./harness";
 
 const T = {
@@ -23,7 +23,7 @@ const T = {
 
 /** The MCP server's identity and its federated credential (the backup has an identity of its own). */
 function mcpIdentity(ev: Evaluation): CapturedResource {
-    const found = ev.ofType(T.uami).filter((u) => u.inputs.resourceName === `id-mcp-${ev.config.stack}-mcp`);
+    const found = ev.ofType(T.uami).filter((u) => u.inputs.resourceName === `id-mcp-${ev.config.stack}-docs-mcp`);
     assert.equal(found.length, 1);
     return found[0];
 }
@@ -56,10 +56,10 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("the federated credential's subject is the ServiceAccount the MCP pods actually run as", () => {
-            const deployment = ev.one(T.deployment, "mcp-server");
+            const deployment = ev.one(T.deployment, "docs-mcp");
             const podSa = deployment.inputs.spec.template.spec.serviceAccountName;
             const namespace = deployment.inputs.metadata.namespace;
-            assert.equal(podSa, MCP_SERVER_SERVICE_ACCOUNT);
+            assert.equal(podSa, mcpServerServiceAccount("docs"));
             const sa = ev.ofType(T.serviceAccount).find((s) => s.inputs.metadata.name === podSa && s.inputs.metadata.namespace === namespace);
             assert.ok(sa, `the Deployment's ServiceAccount ${namespace}/${podSa} is declared`);
             assert.equal(mcpFic(ev).inputs.subject, `system:serviceaccount:${namespace}:${podSa}`);
@@ -74,11 +74,15 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(role.inputs.principalType, "ServicePrincipal");
         });
 
-        it("Key Vault Secrets User goes to the workload identity, scoped to the vault", () => {
-            const role = roleFor(ev, BUILT_IN_ROLES.keyVaultSecretsUser);
-            assert.equal(role.inputs.scope, ev.one(T.vault).id);
-            assert.equal(role.inputs.principalId, PLACEHOLDER.identityPrincipalId);
-            assert.equal(role.inputs.principalType, "ServicePrincipal");
+        it("Key Vault Secrets User goes to the server's identity, once per secret it reads, scoped to that secret", () => {
+            const roles = ev.ofType(T.role).filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${BUILT_IN_ROLES.keyVaultSecretsUser}`));
+            const secrets = ev.ofType(T.secret);
+            assert.deepEqual(roles.map((r) => r.inputs.scope).sort(), secrets.map((s) => s.id).sort(), "one role per secret, on the secret itself");
+            for (const role of roles) {
+                assert.notEqual(role.inputs.scope, ev.one(T.vault).id, "never the whole vault");
+                assert.equal(role.inputs.principalId, PLACEHOLDER.identityPrincipalId);
+                assert.equal(role.inputs.principalType, "ServicePrincipal");
+            }
         });
 
         it("the deploying principal gets AKS RBAC Cluster Admin on the cluster only", () => {
@@ -90,8 +94,8 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("every role assignment has a principalType and a deterministic GUID name", () => {
             const roles = ev.ofType(T.role);
-            // AcrPull, Key Vault Secrets User, AKS admin, and the backup's Storage Blob Data Contributor.
-            assert.equal(roles.length, 4);
+            // AcrPull, AKS admin, the backup's Storage Blob Data Contributor, and one Secrets User per secret.
+            assert.equal(roles.length, 3 + ev.ofType(T.secret).length);
             for (const r of roles) {
                 assert.ok(r.inputs.principalType, r.name);
                 assert.equal(r.inputs.roleAssignmentName, roleAssignmentName(r.inputs.scope, r.inputs.principalId, r.inputs.roleDefinitionId), r.name);
@@ -125,10 +129,10 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(ev.invokes.includes("azure-native:containerservice:listManagedClusterUserCredentials"));
         });
 
-        it("the MCP Deployment waits for its federated credential, its Key Vault role and its secrets", () => {
-            const deps = new Set(ev.one(T.deployment, "mcp-server").dependencies);
+        it("the MCP Deployment waits for its federated credential, its Key Vault roles and its secrets", () => {
+            const deps = new Set(ev.one(T.deployment, "docs-mcp").dependencies);
             assert.ok(deps.has(mcpFic(ev).urn), "federated credential");
-            assert.ok(deps.has(roleFor(ev, BUILT_IN_ROLES.keyVaultSecretsUser).urn), "Key Vault Secrets User role");
+            for (const r of ev.ofType(T.role).filter((x) => x.inputs.principalId === PLACEHOLDER.identityPrincipalId)) assert.ok(deps.has(r.urn), `role ${r.name}`);
             for (const s of ev.ofType(T.secret)) assert.ok(deps.has(s.urn), `secret ${s.inputs.secretName}`);
         });
 
@@ -146,11 +150,11 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("exports what later layers and users need", () => {
-            for (const key of ["resourceGroupName", "clusterName", "oidcIssuerUrl", "acrLoginServer", "identityClientId", "keyVaultName", "keyVaultUri", "kubeconfig"]) {
+            for (const key of ["resourceGroupName", "clusterName", "oidcIssuerUrl", "acrLoginServer", "serverIdentityClientIds", "keyVaultName", "keyVaultUri", "kubeconfig"]) {
                 assert.ok(ev.outputs[key], `output ${key}`);
             }
             assert.equal(ev.outputs.oidcIssuerUrl, PLACEHOLDER.oidcIssuer);
-            assert.equal(ev.outputs.identityClientId, PLACEHOLDER.identityClientId);
+            assert.deepEqual(ev.outputs.serverIdentityClientIds, { docs: PLACEHOLDER.identityClientId });
         });
     });
 }

@@ -38,12 +38,12 @@ describe("capacity: the check on real configs", () => {
 
     it("names the numbers, the key to change and the node count that fits", () => {
         const cfg = configFor("dev");
-        const workloads = stackWorkloads({ ...cfg, mcpServer: { ...cfg.mcpServer, maxReplicas: 30 } });
+        const workloads = stackWorkloads({ ...cfg, mcpServers: { docs: { ...cfg.mcpServers.docs, maxReplicas: 30 } } });
         const [s] = capacityShortfalls({ system: { key: "cluster.systemPool", vmSize: "Standard_B2ms", maxCount: 3 }, user: null }, workloads);
         const node = podAllocatable(VM_SIZES.Standard_B2ms);
         assert.equal(s.key, "cluster.systemPool.maxCount");
         assert.equal(s.value, 3);
-        assert.match(s.allowed, /mcp-server 30 x 250m\/512Mi \(mcpServer\.maxReplicas\)/);
+        assert.match(s.allowed, /docs-mcp 30 x 250m\/512Mi \(mcpServers\.docs\.maxReplicas\)/);
         assert.ok(s.allowed.includes(`${node.cpuMillis}m CPU / ${node.memoryMiB}Mi per Standard_B2ms node`));
         assert.ok(s.fixValue && s.fixValue > 3 && s.fixValue <= 100);
         assert.deepEqual(capacityShortfalls({ system: { key: "cluster.systemPool", vmSize: "Standard_B2ms", maxCount: s.fixValue }, user: null }, workloads), []);

@@ -54,24 +54,27 @@ describe("client-config CLI", () => {
         return result;
     }
 
-    const ready = pulumiWith({ mcpEndpoint: "http://20.1.2.3/mcp", stackName: "dev" });
+    const DOCS = { name: "docs", namespace: "mcp-server", service: "docs-mcp", port: 3000, path: "/mcp" };
+    const SEARCH = { name: "search", namespace: "mcp-server", service: "search-mcp", port: 8080, path: "/mcp" };
+    const ready = pulumiWith({ servers: [DOCS], stackName: "dev" });
     const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, "utf8"));
 
     it("writes .mcp.json by default, reading the stack named by --stack", async () => {
         const r = await run(["--stack", "dev"], ready);
         assert.equal(r.code, 0, r.err);
         assert.deepEqual(r.calls, [["stack", "output", "--json", "--stack", "dev"]]);
-        assert.deepEqual(readJson(path.join(dir, ".mcp.json")), { mcpServers: { "mcp-aks-dev": { type: "http", url: "http://20.1.2.3/mcp" } } });
-        assert.match(r.out, /Wrote .*\.mcp\.json: mcp-aks-dev -> http:\/\/20\.1\.2\.3\/mcp/);
+        assert.deepEqual(readJson(path.join(dir, ".mcp.json")), { mcpServers: { "mcp-aks-dev-docs": { type: "http", url: "http://localhost:18080/mcp" } } });
+        assert.match(r.out, /Wrote .*\.mcp\.json: mcp-aks-dev-docs -> http:\/\/localhost:18080\/mcp/);
+        assert.match(r.out, /Start `npm run connect -- --stack dev` and keep it running/);
         assert.equal(r.err, "");
     });
 
     it("uses the selected stack when --stack is absent", async () => {
-        const r = await run(["--format", "vscode"], pulumiWith({ mcpEndpoint: "http://20.1.2.3" }, "prod"));
+        const r = await run(["--format", "vscode"], pulumiWith({ servers: [DOCS] }, "prod"));
         assert.equal(r.code, 0, r.err);
         assert.deepEqual(r.calls[1], ["stack", "output", "--json", "--stack", "prod"]);
         assert.deepEqual(readJson(path.join(dir, ".vscode", "mcp.json")), {
-            servers: { "mcp-aks-prod": { type: "http", url: "http://20.1.2.3/mcp" } },
+            servers: { "mcp-aks-prod-docs": { type: "http", url: "http://localhost:18080/mcp" } },
             inputs: [],
         });
     });
@@ -81,34 +84,36 @@ describe("client-config CLI", () => {
         assert.equal(r.code, 0, r.err);
         const file = path.join(dir, "home", ".config", "Claude", "claude_desktop_config.json");
         assert.deepEqual(readJson(file), {
-            mcpServers: { "mcp-aks-dev": { command: "npx", args: ["-y", `mcp-remote@${MCP_REMOTE_VERSION}`, "http://20.1.2.3/mcp", "--allow-http"] } },
+            mcpServers: { "mcp-aks-dev-docs": { command: "npx", args: ["-y", `mcp-remote@${MCP_REMOTE_VERSION}`, "http://localhost:18080/mcp"] } },
         });
     });
 
-    it("uses the mcpServers output when present", async () => {
-        const r = await run(
-            ["--stack", "dev", "--out", "cfg/custom.json"],
-            pulumiWith({ mcpEndpoint: "http://20.1.2.3/mcp", mcpServers: [{ name: "search", url: "http://20.9.9.9/" }] }),
-        );
+    it("writes one entry per server of the servers output, each at its forwarded port", async () => {
+        const r = await run(["--stack", "dev", "--out", "cfg/custom.json"], pulumiWith({ servers: [SEARCH, DOCS] }));
         assert.equal(r.code, 0, r.err);
-        assert.deepEqual(readJson(path.join(dir, "cfg", "custom.json")), { mcpServers: { search: { type: "http", url: "http://20.9.9.9/mcp" } } });
+        assert.deepEqual(readJson(path.join(dir, "cfg", "custom.json")), {
+            mcpServers: {
+                "mcp-aks-dev-docs": { type: "http", url: "http://localhost:18080/mcp" },
+                "mcp-aks-dev-search": { type: "http", url: "http://localhost:18081/mcp" },
+            },
+        });
     });
 
     it("--print writes the document to stdout and no file", async () => {
         const r = await run(["--stack", "dev", "--print", "--format", "vscode"], ready);
         assert.equal(r.code, 0, r.err);
-        assert.deepEqual(JSON.parse(r.out), { servers: { "mcp-aks-dev": { type: "http", url: "http://20.1.2.3/mcp" } }, inputs: [] });
+        assert.deepEqual(JSON.parse(r.out), { servers: { "mcp-aks-dev-docs": { type: "http", url: "http://localhost:18080/mcp" } }, inputs: [] });
         assert.deepEqual(fs.readdirSync(dir), []);
     });
 
     it("merges into an existing file, keeping the user's servers and keys; a second run changes nothing", async () => {
         const file = path.join(dir, ".mcp.json");
-        const user = { mcpServers: { theirs: { type: "stdio", command: "theirs" }, "mcp-aks-dev": { type: "http", url: "http://old/mcp" } }, note: "keep" };
+        const user = { mcpServers: { theirs: { type: "stdio", command: "theirs" }, "mcp-aks-dev-docs": { type: "http", url: "http://old/mcp" } }, note: "keep" };
         fs.writeFileSync(file, JSON.stringify(user, null, 4));
         const first = await run(["--stack", "dev"], ready);
         assert.equal(first.code, 0, first.err);
         assert.deepEqual(readJson(file), {
-            mcpServers: { theirs: { type: "stdio", command: "theirs" }, "mcp-aks-dev": { type: "http", url: "http://20.1.2.3/mcp" } },
+            mcpServers: { theirs: { type: "stdio", command: "theirs" }, "mcp-aks-dev-docs": { type: "http", url: "http://localhost:18080/mcp" } },
             note: "keep",
         });
         assert.match(first.out, /^Updated /);
@@ -142,16 +147,22 @@ describe("client-config CLI", () => {
 
     for (const [label, outputs] of [
         ["missing", {}],
-        ["empty", { mcpEndpoint: "" }],
-        ["null", { mcpEndpoint: null }],
+        ["null", { servers: null }],
     ] as const) {
-        it(`explains that the Service has no IP yet when mcpEndpoint is ${label}`, async () => {
+        it(`explains that the stack is not deployed yet when servers is ${label}`, async () => {
             const r = await run(["--stack", "dev"], pulumiWith(outputs));
             assert.equal(r.code, 1);
-            assert.match(r.err, /no MCP endpoint yet: the Service has no IP yet; wait for `kubectl get svc -n mcp-server` to show an EXTERNAL-IP/);
+            assert.match(r.err, /stack "dev" has no servers output yet: run `pulumi up --stack dev` first/);
             assert.deepEqual(fs.readdirSync(dir), [], "nothing written");
         });
     }
+
+    it("explains a stack whose servers are all disabled", async () => {
+        const r = await run(["--stack", "dev"], pulumiWith({ servers: [] }));
+        assert.equal(r.code, 1);
+        assert.match(r.err, /runs no MCP server/);
+        assert.deepEqual(fs.readdirSync(dir), []);
+    });
 
     it("explains a missing Pulumi CLI (ENOENT)", async () => {
         const r = await run(["--stack", "dev"], async () => {
@@ -162,7 +173,7 @@ describe("client-config CLI", () => {
     });
 
     it("explains that no stack is selected", async () => {
-        const r = await run([], pulumiWith({ mcpEndpoint: "http://1.2.3.4/mcp" }, null));
+        const r = await run([], pulumiWith({ servers: [DOCS] }, null));
         assert.equal(r.code, 1);
         assert.match(r.err, /no Pulumi stack selected; pass --stack dev \(or run `pulumi stack select dev`\)/);
     });
@@ -176,10 +187,10 @@ describe("client-config CLI", () => {
         assert.match(login.message, /run `pulumi login`/);
     });
 
-    it("rejects a bad endpoint output with a message naming the stack", async () => {
-        const r = await run(["--stack", "dev"], pulumiWith({ mcpEndpoint: "ws://1.2.3.4/mcp" }));
+    it("rejects a malformed servers output with a message naming the stack and the field", async () => {
+        const r = await run(["--stack", "dev"], pulumiWith({ servers: [{ ...DOCS, port: "3000" }] }));
         assert.equal(r.code, 1);
-        assert.match(r.err, /stack "dev": unsupported URL scheme "ws:"/);
+        assert.match(r.err, /stack "dev": output servers is unusable: servers\[0\]\.port must be a port number/);
     });
 
     it("rejects bad arguments with exit code 2", async () => {

@@ -5,14 +5,15 @@ import {
     MCP_REMOTE_VERSION,
     McpServerEntry,
     STACK_OUTPUTS,
+    canonicalMcpUrl,
     clientConfigs,
-    defaultServerName,
+    clientEntries,
+    clientServerName,
     documentFor,
     mergeClientConfig,
-    normaliseMcpUrl,
-    parseServerList,
     validateServerName,
 } from "../components/client-config";
+import { forwardTargets, ServerTarget } from "../components/access";
 
 const SECRET = "s3cr3t-token-value";
 
@@ -36,48 +37,51 @@ function headerValues(doc: unknown): string[] {
     return found;
 }
 
-describe("client-config: URL normalisation", () => {
+describe("client-config: URLs", () => {
     const cases: [string, string][] = [
-        ["http://20.1.2.3", "http://20.1.2.3/mcp"],
-        ["http://20.1.2.3/", "http://20.1.2.3/mcp"],
         ["http://20.1.2.3/mcp", "http://20.1.2.3/mcp"],
         ["http://20.1.2.3/mcp/", "http://20.1.2.3/mcp"],
         ["http://20.1.2.3//mcp", "http://20.1.2.3/mcp"],
-        ["  https://MCP.Example.com:8443/base//  ", "https://mcp.example.com:8443/base/mcp"],
+        ["http://localhost:18080/mcp/docs", "http://localhost:18080/mcp/docs"],
+        ["http://localhost:18081/sse", "http://localhost:18081/sse"],
+        ["http://localhost:18081/", "http://localhost:18081/"],
+        ["  https://MCP.Example.com:8443/base//mcp/  ", "https://mcp.example.com:8443/base/mcp"],
         ["https://mcp.example.com:443/mcp", "https://mcp.example.com/mcp"],
-        ["http://[2001:db8::1]:8080", "http://[2001:db8::1]:8080/mcp"],
+        ["http://[2001:db8::1]:8080/mcp", "http://[2001:db8::1]:8080/mcp"],
     ];
     for (const [input, expected] of cases) {
-        it(`${JSON.stringify(input)} -> ${expected}`, () => assert.equal(normaliseMcpUrl(input), expected));
+        it(`${JSON.stringify(input)} -> ${expected}`, () => assert.equal(canonicalMcpUrl(input), expected));
     }
 
-    it("is idempotent", () => {
-        for (const [input] of cases) assert.equal(normaliseMcpUrl(normaliseMcpUrl(input)), normaliseMcpUrl(input));
+    it("is idempotent and never appends a path of its own", () => {
+        for (const [input] of cases) assert.equal(canonicalMcpUrl(canonicalMcpUrl(input)), canonicalMcpUrl(input));
+        assert.ok(!canonicalMcpUrl("http://localhost:18080/mcp/docs").endsWith("/mcp/docs/mcp"));
     });
 
     it("rejects non-http(s) schemes with a message naming the scheme", () => {
-        assert.throws(() => normaliseMcpUrl("ws://20.1.2.3/mcp"), /unsupported URL scheme "ws:"/);
-        assert.throws(() => normaliseMcpUrl("file:///etc/passwd"), /unsupported URL scheme "file:"/);
+        assert.throws(() => canonicalMcpUrl("ws://20.1.2.3/mcp"), /unsupported URL scheme "ws:"/);
+        assert.throws(() => canonicalMcpUrl("file:///etc/passwd"), /unsupported URL scheme "file:"/);
     });
 
     it("rejects strings that are not URLs", () => {
-        assert.throws(() => normaliseMcpUrl("20.1.2.3"), /not a URL/);
-        assert.throws(() => normaliseMcpUrl(""), /not a URL/);
+        assert.throws(() => canonicalMcpUrl("20.1.2.3"), /not a URL/);
+        assert.throws(() => canonicalMcpUrl(""), /not a URL/);
     });
 
     it("rejects URLs that would carry a secret (credentials, query, fragment)", () => {
-        assert.throws(() => normaliseMcpUrl(`http://user:${SECRET}@20.1.2.3/mcp`), /embeds credentials/);
-        assert.throws(() => normaliseMcpUrl(`http://20.1.2.3/mcp?token=${SECRET}`), /query or fragment/);
-        assert.throws(() => normaliseMcpUrl("http://20.1.2.3/mcp#x"), /query or fragment/);
+        assert.throws(() => canonicalMcpUrl(`http://user:${SECRET}@20.1.2.3/mcp`), /embeds credentials/);
+        assert.throws(() => canonicalMcpUrl(`http://20.1.2.3/mcp?token=${SECRET}`), /query or fragment/);
+        assert.throws(() => canonicalMcpUrl("http://20.1.2.3/mcp#x"), /query or fragment/);
     });
 });
 
 describe("client-config: names", () => {
-    it("defaultServerName is mcp-aks-<stack>", () => {
-        assert.equal(defaultServerName("dev"), "mcp-aks-dev");
-        assert.equal(defaultServerName("myorg/mcp-aks/prod"), "mcp-aks-prod");
-        assert.equal(defaultServerName("feature.x"), "mcp-aks-feature-x");
-        assert.throws(() => defaultServerName("  "), /stack name is empty/);
+    it("clientServerName is mcp-aks-<stack>-<server>", () => {
+        assert.equal(clientServerName("dev", "docs"), "mcp-aks-dev-docs");
+        assert.equal(clientServerName("myorg/mcp-aks/prod", "search"), "mcp-aks-prod-search");
+        assert.equal(clientServerName("feature.x", "docs"), "mcp-aks-feature-x-docs");
+        assert.throws(() => clientServerName("  ", "docs"), /stack name is empty/);
+        assert.throws(() => clientServerName("dev", "x".repeat(59)), /invalid MCP server name/, "over 64 characters is refused, not cut");
     });
 
     it("accepts letters, digits, '-' and '_' only", () => {
@@ -88,7 +92,7 @@ describe("client-config: names", () => {
     });
 
     it("documentFor rejects duplicate names and bad header names", () => {
-        const s = { name: "a", url: "http://1.2.3.4" };
+        const s = { name: "a", url: "http://1.2.3.4/mcp" };
         assert.throws(() => documentFor("mcp", [s, s]), /duplicate MCP server name "a"/);
         assert.throws(() => documentFor("vscode", [{ ...s, auth: { header: "Bad Header" } }]), /invalid auth header name/);
         assert.throws(() => documentFor("claude", [{ name: "a", url: "ftp://x" }]), /MCP server a: unsupported URL scheme/);
@@ -96,12 +100,13 @@ describe("client-config: names", () => {
 });
 
 describe("client-config: document shapes", () => {
-    const plain: McpServerEntry[] = [{ name: "mcp-aks-dev", url: "http://20.1.2.3" }];
+    const plain: McpServerEntry[] = [{ name: "mcp-aks-dev", url: "http://20.1.2.3/mcp" }];
+    const local: McpServerEntry[] = [{ name: "mcp-aks-dev-docs", url: "http://localhost:18080/mcp" }];
     const withAuth: McpServerEntry[] = [
         { name: "mcp-aks-dev", url: "https://mcp.example.com/mcp/", description: "docs search", auth: { header: "Authorization" } },
     ];
 
-    it("mcp (.mcp.json): type http and the /mcp URL, nothing else", () => {
+    it("mcp (.mcp.json): type http and the URL, nothing else", () => {
         assert.deepEqual(documentFor("mcp", plain), { mcpServers: { "mcp-aks-dev": { type: "http", url: "http://20.1.2.3/mcp" } } });
     });
 
@@ -126,10 +131,13 @@ describe("client-config: document shapes", () => {
         });
     });
 
-    it("claude: npx runs the pinned mcp-remote, with --allow-http only for http://", () => {
+    it("claude: npx runs the pinned mcp-remote stdio bridge, with --allow-http only for plain http beyond localhost", () => {
         assert.match(MCP_REMOTE_VERSION, /^\d+\.\d+\.\d+$/);
         assert.deepEqual(documentFor("claude", plain), {
             mcpServers: { "mcp-aks-dev": { command: "npx", args: ["-y", `mcp-remote@${MCP_REMOTE_VERSION}`, "http://20.1.2.3/mcp", "--allow-http"] } },
+        });
+        assert.deepEqual(documentFor("claude", local), {
+            mcpServers: { "mcp-aks-dev-docs": { command: "npx", args: ["-y", `mcp-remote@${MCP_REMOTE_VERSION}`, "http://localhost:18080/mcp"] } },
         });
         assert.deepEqual(documentFor("claude", withAuth).mcpServers["mcp-aks-dev"].args, [
             "-y",
@@ -140,25 +148,12 @@ describe("client-config: document shapes", () => {
         ]);
     });
 
-    it("every URL in every document ends in exactly one /mcp", () => {
-        const servers: McpServerEntry[] = [
-            { name: "a", url: "http://1.2.3.4/" },
-            { name: "b", url: "https://b.example.com/x/mcp//" },
-        ];
-        for (const format of CLIENT_FORMATS) {
-            const urls = JSON.stringify(documentFor(format, servers)).match(/https?:\/\/[^"]+/g) ?? [];
-            assert.equal(urls.length, 2, format);
-            for (const u of urls) assert.match(u, /^https?:\/\/[^/]+(\/[^/]+)*\/mcp$/, `${format}: ${u}`);
-            assert.ok(!urls.some((u) => u.includes("/mcp/mcp")), format);
-        }
-    });
-
     it("no secret is embedded: every header value is a placeholder", () => {
         const servers: McpServerEntry[] = [
-            { name: "one", url: "http://1.2.3.4", auth: { header: "Authorization" } },
-            { name: "two", url: "https://two.example.com", auth: { header: "X-Api-Key" } },
+            { name: "one", url: "http://1.2.3.4/mcp", auth: { header: "Authorization" } },
+            { name: "two", url: "https://two.example.com/mcp", auth: { header: "X-Api-Key" } },
         ];
-        const docs = clientConfigs("http://1.2.3.4/mcp", servers)!;
+        const docs = clientConfigs(servers);
         const vscodeValues = headerValues(docs.vscode);
         assert.deepEqual(vscodeValues, ["${input:one-auth}", "${input:two-auth}"]);
         for (const v of vscodeValues) assert.match(v, /^\$\{input:[A-Za-z0-9_-]+\}$/);
@@ -168,47 +163,36 @@ describe("client-config: document shapes", () => {
         }
         for (const input of docs.vscode.inputs) assert.equal(input.password, true);
         // A secret-looking value handed in anywhere it could leak is refused before it reaches a document.
-        assert.throws(() => clientConfigs(`http://1.2.3.4/mcp?key=${SECRET}`));
+        assert.throws(() => clientConfigs([{ name: "one", url: `http://1.2.3.4/mcp?key=${SECRET}` }]));
     });
 });
 
-describe("client-config: clientConfigs", () => {
-    it("returns undefined while the endpoint is empty or absent", () => {
-        assert.equal(clientConfigs(undefined), undefined);
-        assert.equal(clientConfigs(null), undefined);
-        assert.equal(clientConfigs("  ", undefined, { stack: "dev" }), undefined);
-    });
+describe("client-config: from the stack's servers", () => {
+    const servers: ServerTarget[] = [
+        { name: "search", namespace: "mcp-server", service: "search-mcp", port: 8080, path: "/mcp" },
+        { name: "docs", namespace: "mcp-server", service: "docs-mcp", port: 3000, path: "/mcp" },
+    ];
 
-    it("without a server list, names the one server mcp-aks-<stack>", () => {
-        const docs = clientConfigs("http://20.1.2.3", undefined, { stack: "dev" })!;
+    it("one entry per server, named per stack, at the localhost URL npm run connect forwards", () => {
+        const entries = clientEntries("dev", servers);
+        const forwards = forwardTargets(servers);
+        assert.deepEqual(entries.map((e) => [e.name, e.url]), forwards.map((f) => [`mcp-aks-dev-${f.name}`, f.url]));
+        assert.deepEqual(entries.map((e) => e.url), ["http://localhost:18080/mcp", "http://localhost:18081/mcp"]);
+        const docs = clientConfigs(entries);
         assert.deepEqual(Object.keys(docs), ["mcp", "vscode", "claude"]);
-        assert.deepEqual(docs.mcp, { mcpServers: { "mcp-aks-dev": { type: "http", url: "http://20.1.2.3/mcp" } } });
-        assert.deepEqual(Object.keys(docs.vscode.servers), ["mcp-aks-dev"]);
-        assert.deepEqual(Object.keys(docs.claude.mcpServers), ["mcp-aks-dev"]);
-        assert.deepEqual(Object.keys(clientConfigs("http://20.1.2.3")!.mcp.mcpServers), ["mcp-aks"]);
-    });
-
-    it("with a server list, uses it instead of the endpoint", () => {
-        const docs = clientConfigs("http://20.1.2.3/mcp", [{ name: "search", url: "http://20.9.9.9" }], { stack: "dev" })!;
-        assert.deepEqual(docs.mcp, { mcpServers: { search: { type: "http", url: "http://20.9.9.9/mcp" } } });
+        assert.deepEqual(docs.mcp.mcpServers["mcp-aks-dev-search"], { type: "http", url: "http://localhost:18081/mcp" });
+        assert.deepEqual(Object.keys(docs.vscode.servers), ["mcp-aks-dev-docs", "mcp-aks-dev-search"]);
+        assert.deepEqual(Object.keys(docs.claude.mcpServers), ["mcp-aks-dev-docs", "mcp-aks-dev-search"]);
     });
 
     it("exports the stack output names index.ts and the CLI share", () => {
-        assert.equal(STACK_OUTPUTS.endpoint, "mcpEndpoint");
-        assert.equal(STACK_OUTPUTS.servers, "mcpServers");
+        assert.equal(STACK_OUTPUTS.servers, "servers");
         assert.equal(STACK_OUTPUTS.clientConfig, "clientConfig");
-    });
-
-    it("parseServerList checks the shape of the mcpServers output", () => {
-        assert.deepEqual(parseServerList([{ name: "a", url: "http://1.2.3.4", extra: 1 }]), [{ name: "a", url: "http://1.2.3.4/mcp" }]);
-        assert.throws(() => parseServerList({ name: "a" }), /must be a list/);
-        assert.throws(() => parseServerList([{ name: "a" }]), /mcpServers\[0\]\.url must be a string/);
-        assert.throws(() => parseServerList([{ name: "a", url: "x", auth: { header: 3 } }]), /auth must be/);
     });
 });
 
 describe("client-config: mergeClientConfig", () => {
-    const servers: McpServerEntry[] = [{ name: "mcp-aks-dev", url: "http://20.1.2.3", auth: { header: "Authorization" } }];
+    const servers: McpServerEntry[] = [{ name: "mcp-aks-dev", url: "http://20.1.2.3/mcp", auth: { header: "Authorization" } }];
     const generated = (format: ClientFormat) => documentFor(format, servers);
 
     it("into nothing gives the generated document", () => {

@@ -5,10 +5,10 @@
  */
 import { strict as assert } from "assert";
 import * as ipaddr from "ipaddr.js";
-import { NAMES, workloadManifests } from "../components/cluster/specs";
+import { NAMES, mcpNames, workloadManifests } from "../components/cluster/specs";
 import { PRIVATE_RANGES, networkPolicyManifests } from "../components/cluster/specs/network-policies";
 import { StackConfig } from "../components/config";
-import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
+import { configFor, key, workloadInputs } from "./fixtures";
 
 type Labels = Record<string, string>;
 interface Selector {
@@ -90,7 +90,9 @@ describe("cluster: network policies", () => {
     const cfg = configFor("prod");
     const ns = cfg.namespace;
     const policies = policiesFor(cfg);
-    const mcp: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.mcp, "app.kubernetes.io/instance": NAMES.mcp }, namespace: ns };
+    const docs = mcpNames("docs").app;
+    const mcp: Endpoint = { pod: { "app.kubernetes.io/name": docs, "app.kubernetes.io/instance": docs }, namespace: ns };
+    const edge: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.edge, "app.kubernetes.io/component": "edge" }, namespace: ns };
     const qdrant: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.qdrant }, namespace: ns };
     const stranger: Endpoint = { pod: { app: "debug" }, namespace: ns };
     const backup: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.qdrantBackup, "azure.workload.identity/use": "true" }, namespace: ns };
@@ -98,7 +100,7 @@ describe("cluster: network policies", () => {
     const publicApi: Endpoint = { ip: "104.18.6.192" };
 
     it("every workload's pods are selected by a policy that restricts both ingress and egress", () => {
-        const controllers = workloadManifests(cfg, INPUTS).filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "CronJob");
+        const controllers = workloadManifests(cfg, workloadInputs(cfg)).filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "CronJob");
         assert.equal(controllers.length, 3);
         for (const c of controllers) {
             const template = c.kind === "CronJob" ? c.spec.jobTemplate.spec.template : c.kind === "Deployment" || c.kind === "StatefulSet" ? c.spec.template : undefined;
@@ -196,11 +198,52 @@ describe("cluster: network policies", () => {
         assert.ok(PRIVATE_RANGES.includes("169.254.0.0/16"), "IMDS stays out of reach");
     });
 
-    it("the MCP server accepts its port from anywhere without source ranges, and only from them with", () => {
-        assert.ok(allowed(policies, { from: publicApi, to: mcp, port: 3000 }));
-        assert.ok(!allowed(policies, { from: publicApi, to: mcp, port: 3001 }));
-        const ranged = policiesFor(configFor("prod", { [key("endpoint")]: JSON.stringify({ sourceRanges: ["198.51.100.0/24"] }) }));
-        assert.ok(allowed(ranged, { from: { ip: "198.51.100.7" }, to: mcp, port: 3000 }));
-        assert.ok(!allowed(ranged, { from: { ip: "203.0.113.9" }, to: mcp, port: 3000 }));
+    // The edge's own egress is the edge's policy (not declared here), so these check the server's ingress.
+    const admits = (p: Policy[], from: Endpoint, to: Endpoint, port: number) => sideAllows(p, "Ingress", to, { from, to, port });
+
+    it("the MCP server admits only the edge's pods of its namespace, and only on its port", () => {
+        assert.ok(admits(policies, edge, mcp, 3000));
+        assert.ok(!admits(policies, edge, mcp, 3001));
+        assert.ok(!sideAllows(policies, "Ingress", mcp, { from: publicApi, to: mcp, port: 3000 }), "nothing from outside the cluster");
+        assert.ok(!sideAllows(policies, "Ingress", mcp, { from: stranger, to: mcp, port: 3000 }));
+        assert.ok(!sideAllows(policies, "Ingress", mcp, { from: { pod: edge.pod, namespace: "other" }, to: mcp, port: 3000 }), "edge lookalike elsewhere");
+        assert.ok(!sideAllows(policies, "Ingress", mcp, { from: qdrant, to: mcp, port: 3000 }));
+    });
+
+    describe("two servers", () => {
+        const two = configFor("prod", {
+            [key("cluster")]: JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] }),
+            [key("mcpServers")]: JSON.stringify({ search: { image: "search-mcp:2.0.0", port: 8080, apiKeys: ["TAVILY_API_KEY"] } }),
+        });
+        const p2 = policiesFor(two);
+        const search: Endpoint = { pod: { "app.kubernetes.io/name": mcpNames("search").app }, namespace: ns };
+
+        it("each admits the edge on its own port only", () => {
+            assert.ok(admits(p2, edge, search, 8080));
+            assert.ok(!admits(p2, edge, search, 3000), "docs' port is not search's");
+            assert.ok(admits(p2, edge, mcp, 3000));
+            assert.ok(!admits(p2, edge, mcp, 8080));
+            assert.ok(!admits(p2, stranger, search, 8080));
+        });
+
+        it("servers cannot reach each other", () => {
+            assert.ok(!allowed(p2, { from: mcp, to: search, port: 8080 }));
+            assert.ok(!allowed(p2, { from: search, to: mcp, port: 3000 }));
+        });
+
+        it("only the server that uses Qdrant reaches it", () => {
+            assert.ok(allowed(p2, { from: mcp, to: qdrant, port: 6333 }));
+            assert.ok(!allowed(p2, { from: search, to: qdrant, port: 6333 }));
+            assert.ok(!sideAllows(p2, "Egress", search, { from: search, to: qdrant, port: 6333 }), "no egress rule to Qdrant either");
+            assert.ok(allowed(p2, { from: search, to: publicApi, port: 443 }), "its API over HTTPS");
+        });
+
+        it("with no server using Qdrant, Qdrant admits nothing (an empty rule list, not an open rule)", () => {
+            const none = policiesFor(configFor("dev", { [key("mcpServers")]: JSON.stringify({ docs: { usesQdrant: false } }) }));
+            const qdrantPolicy = none.find((p) => p.metadata.name === NAMES.qdrant)!;
+            assert.deepEqual(qdrantPolicy.spec.ingress, []);
+            assert.ok(!allowed(none, { from: mcp, to: qdrant, port: 6333 }));
+            assert.ok(!allowed(none, { from: stranger, to: qdrant, port: 6333 }));
+        });
     });
 });

@@ -8,17 +8,20 @@ import { mcpServerPodSpec } from "../components/cluster/specs/mcp-server";
 import { namespaceManifest } from "../components/cluster/specs/namespace";
 import { qdrantPodSpec } from "../components/cluster/specs/qdrant";
 import { restoreJobManifest } from "../components/cluster/specs/qdrant-backup";
-import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
+import { configFor, imageOf, key, workloadInputs, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 import { PodSpecLike, PodTemplateLike, baselineViolations, restrictedViolations } from "./pod-security";
 
-const WITH_INIT = { [key("mcpServer")]: JSON.stringify({ indexInitCommand: ["node", "scripts/fill-index.js"] }) };
+const WITH_INIT = { [key("mcpServers")]: JSON.stringify({ docs: { indexInitCommand: ["node", "scripts/fill-index.js"] } }) };
+/** A second server without keys or Qdrant: its pod template differs (no CSI volume), so it is checked too. */
+const TWO_SERVERS = { [key("mcpServers")]: JSON.stringify({ tools: { image: "tools-mcp:1.0.0", port: 8080 } }) };
 
 /** Every pod template the layer declares, for each environment, with and without the index init container. */
 function podTemplates(): Array<{ label: string; template: PodTemplateLike }> {
     const out: Array<{ label: string; template: PodTemplateLike }> = [];
     for (const env of ["dev", "prod"] as const) {
-        for (const [variant, raw] of [["", {}], [" with index init", WITH_INIT]] as const) {
-            for (const obj of workloadManifests(configFor(env, raw), INPUTS)) {
+        for (const [variant, raw] of [["", {}], [" with index init", WITH_INIT], [" beside a second server", TWO_SERVERS]] as const) {
+            const cfg = configFor(env, raw);
+            for (const obj of workloadManifests(cfg, workloadInputs(cfg))) {
                 if (obj.kind === "Deployment" || obj.kind === "StatefulSet") {
                     out.push({ label: `${env} ${obj.kind} ${obj.metadata.name}${variant}`, template: obj.spec.template as PodTemplateLike });
                 }
@@ -62,10 +65,11 @@ describe("cluster: Pod Security Standards", () => {
 
     it("covers every workload and the restore Job in both environments, with and without the init container", () => {
         const labels = podTemplates().map((p) => p.label);
-        assert.equal(labels.length, 14);
+        assert.equal(labels.length, 22);
         assert.ok(labels.some((l) => l.includes("prod CronJob qdrant-backup")));
         assert.ok(labels.some((l) => l.includes("prod Job qdrant-restore-")));
-        assert.ok(labels.some((l) => l.includes("Deployment mcp-server with index init")));
+        assert.ok(labels.some((l) => l.includes("Deployment docs-mcp with index init")));
+        assert.ok(labels.some((l) => l.includes("prod Deployment tools-mcp beside a second server")));
         assert.ok(labels.some((l) => l.includes("prod StatefulSet qdrant")));
     });
 
@@ -76,14 +80,17 @@ describe("cluster: Pod Security Standards", () => {
     }
 
     it("the init container runs with the same image and security context as the server", () => {
-        const spec = mcpServerPodSpec(configFor("dev", WITH_INIT), INPUTS.image);
+        const cfg = configFor("dev", WITH_INIT);
+        const image = imageOf("docs");
+        const spec = mcpServerPodSpec(cfg, cfg.mcpServers.docs, image);
         assert.ok(spec.initContainers, "init container expected when indexInitCommand is set");
         const [init] = spec.initContainers;
         assert.deepEqual(init.command, ["node", "scripts/fill-index.js"]);
-        assert.equal(init.image, INPUTS.image);
+        assert.equal(init.image, image);
         assert.deepEqual(init.securityContext, spec.containers[0].securityContext);
         assert.deepEqual(init.resources, spec.containers[0].resources);
-        assert.equal(mcpServerPodSpec(configFor("dev"), INPUTS.image).initContainers, undefined);
+        const plain = configFor("dev");
+        assert.equal(mcpServerPodSpec(plain, plain.mcpServers.docs, image).initContainers, undefined);
     });
 
     describe("the checker", () => {

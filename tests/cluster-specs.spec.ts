@@ -8,14 +8,12 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StackConfig } from "../components/config";
 import { DEFAULT_MCP_SETTINGS, environmentDefaults } from "../components/config-defaults";
 import { keyVaultSecretName } from "../components/naming";
-import { MCP_SERVER_SERVICE_ACCOUNT, WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL, serviceAccountSubject } from "../components/workload-identity";
-import { NAMES, workloadManifests } from "../components/cluster/specs";
+import { mcpServerServiceAccount, WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL, serviceAccountSubject } from "../components/workload-identity";
+import { NAMES, mcpNames, workloadManifests } from "../components/cluster/specs";
 import {
-    AZURE_LB_ANNOTATIONS,
     MCP_DATA_PATH,
     PRE_STOP_SLEEP_SECONDS,
     TERMINATION_GRACE_SECONDS,
-    endpointUrlFromStatus,
     mcpConfigMapManifest,
     mcpDeploymentManifest,
     mcpHorizontalPodAutoscalerManifest,
@@ -25,15 +23,19 @@ import {
     mcpServiceManifest,
 } from "../components/cluster/specs/mcp-server";
 import { qdrantApiKeySecretManifest, qdrantStatefulSetManifest, qdrantStorageClassManifest } from "../components/cluster/specs/qdrant";
-import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
+import { clientIdOf, configFor, imageOf, key, workloadInputs, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 import { manifestProblems } from "./k8s-schema";
 import { disruptionsAllowed } from "./scheduling";
+
+const DOCS = mcpNames("docs");
+/** Raw config that changes the docs server's entry. */
+const docsWith = (entry: Record<string, unknown>) => ({ [key("mcpServers")]: JSON.stringify({ docs: entry }) });
 
 
 type AnyObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 
 function objects(cfg: StackConfig): AnyObject[] {
-    return workloadManifests(cfg, INPUTS) as unknown as AnyObject[];
+    return workloadManifests(cfg, workloadInputs(cfg)) as unknown as AnyObject[];
 }
 
 function find(list: AnyObject[], kind: string, name: string): AnyObject {
@@ -46,7 +48,7 @@ function matches(selector: Record<string, string>, labels: Record<string, string
     return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
-const WITH_INIT = { [key("mcpServer")]: JSON.stringify({ indexInitCommand: ["node", "fill.js"] }) };
+const WITH_INIT = docsWith({ indexInitCommand: ["node", "fill.js"] });
 
 describe("cluster: workload specs", () => {
     for (const env of ["dev", "prod"] as const) {
@@ -62,7 +64,7 @@ describe("cluster: workload specs", () => {
             });
 
             it("the schema check can fail: a wrongly typed field is rejected", () => {
-                const broken = structuredClone(find(list, "Deployment", NAMES.mcp));
+                const broken = structuredClone(find(list, "Deployment", DOCS.app));
                 broken.spec.template.spec.containers[0].ports[0].containerPort = "3000";
                 assert.throws(() => new Deployment(broken).validate(), /containerPort/);
             });
@@ -80,14 +82,15 @@ describe("cluster: workload specs", () => {
             });
 
             it("the Deployment declares no replicas (the HPA owns the count) and the HPA targets it", () => {
-                const deployment = find(list, "Deployment", NAMES.mcp);
+                const deployment = find(list, "Deployment", DOCS.app);
                 assert.ok(!("replicas" in deployment.spec), "replicas must be left to the HPA");
-                const hpa = find(list, "HorizontalPodAutoscaler", NAMES.mcp);
+                const hpa = find(list, "HorizontalPodAutoscaler", DOCS.app);
                 assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: deployment.apiVersion, kind: deployment.kind, name: deployment.metadata.name });
-                assert.equal(hpa.spec.minReplicas, cfg.mcpServer.minReplicas);
-                assert.equal(hpa.spec.maxReplicas, cfg.mcpServer.maxReplicas);
+                const docs = cfg.mcpServers.docs;
+                assert.equal(hpa.spec.minReplicas, docs.minReplicas);
+                assert.equal(hpa.spec.maxReplicas, docs.maxReplicas);
                 const metrics = hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]);
-                assert.deepEqual(metrics, [["cpu", cfg.mcpServer.targetCpuUtilization], ["memory", cfg.mcpServer.targetMemoryUtilization]]);
+                assert.deepEqual(metrics, [["cpu", docs.targetCpuUtilization], ["memory", docs.targetMemoryUtilization]]);
                 assert.ok(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds >= 60);
             });
 
@@ -100,7 +103,8 @@ describe("cluster: workload specs", () => {
                     const targets = controllers.filter((c) => matches(pdb.spec.selector.matchLabels, c.spec.template.metadata.labels));
                     assert.equal(targets.length, 1, `${pdb.metadata.name} selects one workload`);
                     const target = targets[0];
-                    const counts = target.kind === "StatefulSet" ? [target.spec.replicas] : range(cfg.mcpServer.minReplicas, cfg.mcpServer.maxReplicas);
+                    const server = Object.values(cfg.mcpServers).find((m) => mcpNames(m.name).app === target.metadata.name);
+                    const counts = target.kind === "StatefulSet" ? [target.spec.replicas] : range(server!.minReplicas, server!.maxReplicas);
                     for (const n of counts) assert.ok(disruptionsAllowed(pdb.spec, n) >= 1, `${pdb.metadata.name} blocks drains at ${n} replicas`);
                 }
                 // Single-node Qdrant has no PDB: minAvailable 1 on it would block drains forever (pitfall 4);
@@ -119,7 +123,7 @@ describe("cluster: workload specs", () => {
                 const secret = find(list, "Secret", NAMES.qdrantApiKeySecret);
                 const dataKeys = Object.keys(secret.stringData);
                 assert.deepEqual(dataKeys, [NAMES.qdrantApiKeySecretKey]);
-                const mcpRef = envVar(find(list, "Deployment", NAMES.mcp), "QDRANT_API_KEY").valueFrom.secretKeyRef;
+                const mcpRef = envVar(find(list, "Deployment", DOCS.app), "QDRANT_API_KEY").valueFrom.secretKeyRef;
                 const qdrantRef = envVar(find(list, "StatefulSet", NAMES.qdrant), "QDRANT__SERVICE__API_KEY").valueFrom.secretKeyRef;
                 assert.deepEqual(mcpRef, { name: secret.metadata.name, key: dataKeys[0] });
                 assert.deepEqual(qdrantRef, mcpRef);
@@ -156,47 +160,51 @@ describe("cluster: workload specs", () => {
 
     describe("MCP server", () => {
         const cfg = configFor("dev");
+        const docs = cfg.mcpServers.docs;
+        const image = imageOf("docs");
 
         it("runs as the ServiceAccount the federated credential trusts, annotated with the identity", () => {
-            const sa = mcpServiceAccountManifest(cfg, { clientId: INPUTS.identityClientId, tenantId: INPUTS.tenantId });
-            assert.equal(sa.metadata.name, MCP_SERVER_SERVICE_ACCOUNT);
-            assert.equal(`system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`, serviceAccountSubject(cfg.namespace, MCP_SERVER_SERVICE_ACCOUNT));
-            assert.equal(sa.metadata.annotations[WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION], INPUTS.identityClientId);
+            const sa = mcpServiceAccountManifest(cfg, docs, { clientId: clientIdOf("docs"), tenantId: INPUTS.tenantId });
+            assert.equal(sa.metadata.name, "docs-mcp");
+            assert.equal(`system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`, serviceAccountSubject(cfg.namespace, mcpServerServiceAccount("docs")));
+            assert.equal(sa.metadata.annotations[WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION], clientIdOf("docs"));
             assert.equal(sa.metadata.annotations[WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION], INPUTS.tenantId);
             assert.equal(sa.automountServiceAccountToken, false);
-            const template = mcpDeploymentManifest(cfg, INPUTS.image).spec.template;
+            const template = mcpDeploymentManifest(cfg, docs, image).spec.template;
             assert.equal(template.spec.serviceAccountName, sa.metadata.name);
             assert.equal(template.metadata.labels[WORKLOAD_IDENTITY_USE_LABEL], "true");
         });
 
         it("the ConfigMap holds the plan's settings plus the wiring values, and no secret", () => {
-            const data = mcpConfigMapManifest(cfg).data;
+            const data = mcpConfigMapManifest(cfg, docs).data;
             for (const [k, v] of Object.entries(DEFAULT_MCP_SETTINGS)) assert.equal(data[k], v, k);
             assert.equal(data.MCP_PORT, "3000");
             assert.equal(data.MCP_HOST, "0.0.0.0");
             assert.equal(data.QDRANT_URL, `http://${NAMES.qdrant}.${cfg.namespace}.svc.cluster.local:6333`);
             assert.ok(data.SQLITE_PATH.startsWith(`${MCP_DATA_PATH}/`), "the index lives on the per-replica data volume");
             assert.ok(!("QDRANT_API_KEY" in data));
-            assert.deepEqual(data.MCP_API_KEYS.split(","), [...cfg.apiKeys], "names only, for the server's secrets_status tool");
+            assert.deepEqual(data.MCP_API_KEYS.split(","), [...docs.apiKeys], "names only, of this server's own keys, for its secrets_status tool");
             for (const apiKey of cfg.apiKeys) assert.ok(!(apiKey in data), apiKey);
-            const overridden = mcpServerSettings(configFor("dev", { [key("mcpServer")]: JSON.stringify({ settings: { LLM_TEMPERATURE: "0.1", EXTRA: "x" } }) }));
+            const overriddenCfg = configFor("dev", docsWith({ settings: { LLM_TEMPERATURE: "0.1", EXTRA: "x" } }));
+            const overridden = mcpServerSettings(overriddenCfg, overriddenCfg.mcpServers.docs);
             assert.equal(overridden.LLM_TEMPERATURE, "0.1");
             assert.equal(overridden.EXTRA, "x");
         });
 
         it("exempts the ConfigMap from Polaris' sensitive-content check only for the known false positive", () => {
             const exemption = "polaris.fairwinds.com/sensitiveConfigmapContent-exempt";
-            assert.equal(mcpConfigMapManifest(cfg).metadata.annotations?.[exemption], "true", "LLM_MAX_TOKENS is a count");
-            const withSecret = mcpConfigMapManifest(configFor("dev", { [key("mcpServer")]: JSON.stringify({ settings: { SESSION_SECRET: "x" } }) }));
+            assert.equal(mcpConfigMapManifest(cfg, docs).metadata.annotations?.[exemption], "true", "LLM_MAX_TOKENS is a count");
+            const secretCfg = configFor("dev", docsWith({ settings: { SESSION_SECRET: "x" } }));
+            const withSecret = mcpConfigMapManifest(secretCfg, secretCfg.mcpServers.docs);
             assert.equal(withSecret.metadata.annotations?.[exemption], undefined);
         });
 
         it("the SecretProviderClass reads every API key from the vault with the workload identity", () => {
-            const spc = mcpSecretProviderClassManifest(cfg, { clientId: INPUTS.identityClientId, tenantId: INPUTS.tenantId, vaultName: INPUTS.vaultName });
+            const spc = mcpSecretProviderClassManifest(cfg, docs, { clientId: clientIdOf("docs"), tenantId: INPUTS.tenantId, vaultName: INPUTS.vaultName })!;
             assert.equal(spc.apiVersion, "secrets-store.csi.x-k8s.io/v1");
             const p = spc.spec.parameters;
             assert.equal(spc.spec.provider, "azure");
-            assert.equal(p.clientID, INPUTS.identityClientId);
+            assert.equal(p.clientID, clientIdOf("docs"));
             assert.equal(p.keyvaultName, INPUTS.vaultName);
             assert.equal(p.tenantId, INPUTS.tenantId);
             assert.equal(p.usePodIdentity, "false");
@@ -204,33 +212,34 @@ describe("cluster: workload specs", () => {
             const parsed = objectsDoc.array.map((s) => YAML.parse(s));
             assert.deepEqual(parsed, cfg.apiKeys.map((k) => ({ objectName: keyVaultSecretName(k), objectType: "secret", objectAlias: k })));
             const [synced] = spc.spec.secretObjects;
-            assert.equal(synced.secretName, NAMES.mcpApiKeysSecret);
+            assert.equal(synced.secretName, DOCS.apiKeysSecret);
             assert.deepEqual(synced.data.map((d) => d.key), [...cfg.apiKeys]);
             assert.deepEqual(synced.data.map((d) => d.objectName), [...cfg.apiKeys], "synced from the aliased file names");
         });
 
-        it("the synced keys follow apiKeys", () => {
-            const one = configFor("dev", { [key("apiKeys")]: JSON.stringify(["OPENAI_API_KEY"]) });
-            const spc = mcpSecretProviderClassManifest(one, { clientId: "c", tenantId: "t", vaultName: "v" });
+        it("the synced keys follow the server's own apiKeys, not the stack's", () => {
+            const one = configFor("dev", docsWith({ apiKeys: ["OPENAI_API_KEY"] }));
+            const spc = mcpSecretProviderClassManifest(one, one.mcpServers.docs, { clientId: "c", tenantId: "t", vaultName: "v" })!;
+            assert.equal(one.apiKeys.length, 3);
             assert.deepEqual(spc.spec.secretObjects[0].data.map((d) => d.key), ["OPENAI_API_KEY"]);
             assert.equal((YAML.parse(spc.spec.parameters.objects) as { array: string[] }).array.length, 1);
         });
 
         it("the pods mount the vault volume and load the synced Secret and the settings as env", () => {
-            const pod = mcpDeploymentManifest(cfg, INPUTS.image).spec.template.spec;
+            const pod = mcpDeploymentManifest(cfg, docs, image).spec.template.spec;
             const csi = pod.volumes.find((v) => "csi" in v && v.csi)!;
             assert.ok("csi" in csi);
             assert.equal(csi.csi?.driver, "secrets-store.csi.k8s.io");
-            assert.equal(csi.csi?.volumeAttributes.secretProviderClass, NAMES.mcpSecretProviderClass);
+            assert.equal(csi.csi?.volumeAttributes.secretProviderClass, DOCS.secretProviderClass);
             const c = pod.containers[0];
             assert.ok(c.volumeMounts.some((m) => m.name === csi.name && m.readOnly));
-            assert.deepEqual(c.envFrom, [{ configMapRef: { name: NAMES.mcpConfig } }, { secretRef: { name: NAMES.mcpApiKeysSecret } }]);
-            assert.equal(c.image, INPUTS.image);
+            assert.deepEqual(c.envFrom, [{ configMapRef: { name: DOCS.config } }, { secretRef: { name: DOCS.apiKeysSecret } }]);
+            assert.equal(c.image, image);
         });
 
         it("keeps the SQLite index per replica: an emptyDir sized from config, never a shared claim", () => {
-            const sized = configFor("dev", { [key("mcpServer")]: JSON.stringify({ dataVolumeSize: "7Gi" }) });
-            const pod = mcpDeploymentManifest(sized, INPUTS.image).spec.template.spec;
+            const sized = configFor("dev", docsWith({ dataVolumeSize: "7Gi" }));
+            const pod = mcpDeploymentManifest(sized, sized.mcpServers.docs, image).spec.template.spec;
             assert.ok(pod.volumes.every((v) => !("persistentVolumeClaim" in v)));
             const data = pod.volumes.find((v) => v.name === "data")!;
             assert.ok("emptyDir" in data);
@@ -240,12 +249,12 @@ describe("cluster: workload specs", () => {
         });
 
         it("rolls out without losing capacity and drains streams on the way out", () => {
-            const spec = mcpDeploymentManifest(cfg, INPUTS.image).spec;
+            const spec = mcpDeploymentManifest(cfg, docs, image).spec;
             assert.equal(spec.strategy.rollingUpdate.maxUnavailable, 0);
             const pod = spec.template.spec;
             const c = pod.containers[0];
             // Liveness and startup: the process serves HTTP. Readiness: Qdrant answers with the key (server/).
-            assert.deepEqual(c.startupProbe.httpGet, { path: "/health", port: "http" });
+            assert.deepEqual(c.startupProbe.httpGet, { path: docs.healthPath, port: "http" });
             assert.deepEqual(c.livenessProbe.httpGet, { path: "/health", port: "http" });
             assert.deepEqual(c.readinessProbe.httpGet, { path: "/ready", port: "http" });
             assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
@@ -254,47 +263,108 @@ describe("cluster: workload specs", () => {
             assert.equal(pod.terminationGracePeriodSeconds, TERMINATION_GRACE_SECONDS);
             assert.ok(TERMINATION_GRACE_SECONDS >= PRE_STOP_SLEEP_SECONDS + 60, "time left to drain streams after the pause");
             // The server's own drain bound ends before the kubelet's SIGKILL (grace period after the pause).
-            const drainMs = Number(mcpServerSettings(cfg).MCP_SHUTDOWN_TIMEOUT_MS);
+            const drainMs = Number(mcpServerSettings(cfg, docs).MCP_SHUTDOWN_TIMEOUT_MS);
             assert.ok(drainMs > 0 && drainMs + 10000 <= (TERMINATION_GRACE_SECONDS - PRE_STOP_SLEEP_SECONDS) * 1000, String(drainMs));
         });
 
         it("spreads replicas over zones and nodes; the zone spread is a requirement only on zonal clusters", () => {
-            const tsc = (c: StackConfig) => mcpDeploymentManifest(c, INPUTS.image).spec.template.spec.topologySpreadConstraints;
+            const tsc = (c: StackConfig) => mcpDeploymentManifest(c, c.mcpServers.docs, image).spec.template.spec.topologySpreadConstraints;
             const byKey = (c: StackConfig) => Object.fromEntries(tsc(c).map((t) => [t.topologyKey, t.whenUnsatisfiable]));
             assert.deepEqual(byKey(configFor("prod")), { "topology.kubernetes.io/zone": "DoNotSchedule", "kubernetes.io/hostname": "ScheduleAnyway" });
             assert.deepEqual(byKey(cfg), { "topology.kubernetes.io/zone": "ScheduleAnyway", "kubernetes.io/hostname": "ScheduleAnyway" });
             for (const t of tsc(configFor("prod"))) {
-                assert.deepEqual(t.labelSelector.matchLabels, { "app.kubernetes.io/name": NAMES.mcp });
+                assert.deepEqual(t.labelSelector.matchLabels, { "app.kubernetes.io/name": DOCS.app });
                 assert.equal(t.nodeTaintsPolicy, "Honor", "the tainted system pool must not count as an empty domain");
             }
         });
 
         it("a change of settings changes the pod template, so pods restart with it", () => {
-            const a = mcpDeploymentManifest(cfg, INPUTS.image).spec.template.metadata.annotations;
-            const b = mcpDeploymentManifest(configFor("dev", { [key("mcpServer")]: JSON.stringify({ settings: { LLM_TEMPERATURE: "0.9" } }) }), INPUTS.image).spec.template.metadata.annotations;
+            const a = mcpDeploymentManifest(cfg, docs, image).spec.template.metadata.annotations;
+            const changed = configFor("dev", docsWith({ settings: { LLM_TEMPERATURE: "0.9" } }));
+            const b = mcpDeploymentManifest(changed, changed.mcpServers.docs, image).spec.template.metadata.annotations;
             assert.notEqual(a["mcp-aks/settings-checksum"], b["mcp-aks/settings-checksum"]);
-            assert.equal(a["mcp-aks/settings-checksum"], mcpDeploymentManifest(configFor("dev"), INPUTS.image).spec.template.metadata.annotations["mcp-aks/settings-checksum"]);
+            const again = configFor("dev");
+            assert.equal(a["mcp-aks/settings-checksum"], mcpDeploymentManifest(again, again.mcpServers.docs, image).spec.template.metadata.annotations["mcp-aks/settings-checksum"]);
         });
 
-        it("the LoadBalancer Service keeps MCP sessions on one replica and SSE streams open", () => {
-            const svc = mcpServiceManifest(configFor("dev", { [key("endpoint")]: JSON.stringify({ idleTimeoutMinutes: 20, sourceRanges: ["198.51.100.0/24"] }) }));
-            assert.equal(svc.spec.type, "LoadBalancer");
-            assert.deepEqual(svc.spec.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
-            assert.equal(svc.metadata.annotations[AZURE_LB_ANNOTATIONS.healthProbePath], "/health");
-            assert.equal(svc.metadata.annotations[AZURE_LB_ANNOTATIONS.idleTimeout], "20");
-            assert.equal(svc.spec.sessionAffinity, "ClientIP");
-            assert.ok(svc.spec.sessionAffinityConfig.clientIP.timeoutSeconds >= 3600);
-            assert.equal(svc.spec.externalTrafficPolicy, "Local");
-            assert.deepEqual(svc.spec.loadBalancerSourceRanges, ["198.51.100.0/24"]);
-            assert.ok(!("loadBalancerSourceRanges" in mcpServiceManifest(cfg).spec), "no ranges: the field is omitted");
-            assert.deepEqual(svc.spec.selector, mcpDeploymentManifest(cfg, INPUTS.image).spec.selector.matchLabels);
+        it("the Service is ClusterIP on the server's port, selecting exactly its pods", () => {
+            const custom = configFor("dev", docsWith({ port: 8080 }));
+            const svc = mcpServiceManifest(custom, custom.mcpServers.docs);
+            assert.equal(svc.spec.type, "ClusterIP");
+            assert.equal(svc.metadata.name, "docs-mcp");
+            assert.deepEqual(svc.spec.ports, [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP", appProtocol: "http" }]);
+            const pod = mcpDeploymentManifest(custom, custom.mcpServers.docs, image).spec.template.spec;
+            assert.deepEqual(pod.containers[0].ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }], "targetPort http is the server's port");
+            assert.equal(mcpConfigMapManifest(custom, custom.mcpServers.docs).data.MCP_PORT, "8080");
+            assert.ok(!("sessionAffinity" in svc.spec), "the edge routes sessions; ClientIP affinity would pin each edge pod to one replica");
+            assert.deepEqual(svc.spec.selector, mcpDeploymentManifest(cfg, docs, image).spec.selector.matchLabels);
         });
 
-        it("reads the endpoint from the Service status: ip, else hostname, else empty", () => {
-            assert.equal(endpointUrlFromStatus({ loadBalancer: { ingress: [{ ip: "198.51.100.10" }] } }), "http://198.51.100.10/mcp");
-            assert.equal(endpointUrlFromStatus({ loadBalancer: { ingress: [{ hostname: "mcp.example.com" }] } }), "http://mcp.example.com/mcp");
-            assert.equal(endpointUrlFromStatus({ loadBalancer: {} }), "");
-            assert.equal(endpointUrlFromStatus(undefined), "");
+        it("every object is named <name>-mcp (or derived from it) and labelled as an MCP server", () => {
+            // NetworkPolicies carry only the part-of labels: they are about pods, not part of the server.
+            for (const o of objects(cfg).filter((x) => x.metadata.name.startsWith("docs-mcp") && x.kind !== "NetworkPolicy")) {
+                assert.equal(o.metadata.labels?.["app.kubernetes.io/name"], "docs-mcp", `${o.kind} ${o.metadata.name}`);
+                assert.equal(o.metadata.labels?.["app.kubernetes.io/component"], "mcp-server", `${o.kind} ${o.metadata.name}`);
+            }
+            const kinds = objects(cfg).filter((o) => o.metadata.name === "docs-mcp").map((o) => o.kind).sort();
+            assert.deepEqual(kinds, ["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+        });
+    });
+
+    describe("two servers", () => {
+        const cfg = configFor("dev", {
+            [key("mcpServers")]: JSON.stringify({ search: { image: "search-mcp:2.0.0", port: 8080, apiKeys: ["TAVILY_API_KEY"], healthPath: "/healthz" }, tools: { image: "tools-mcp:1.0.0" } }),
+        });
+        const list = objects(cfg);
+
+        it("each gets its own ServiceAccount, identity annotation, image and ClusterIP Service", () => {
+            for (const name of ["docs", "search", "tools"]) {
+                const n = mcpNames(name);
+                const deployment = find(list, "Deployment", n.app);
+                const pod = deployment.spec.template.spec;
+                assert.equal(pod.serviceAccountName, n.serviceAccount);
+                assert.equal(find(list, "ServiceAccount", n.serviceAccount).metadata.annotations![WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION], clientIdOf(name));
+                assert.equal(pod.containers[0].image, imageOf(name));
+                const svc = find(list, "Service", n.app);
+                assert.equal(svc.spec.type, "ClusterIP");
+                assert.deepEqual(svc.spec.selector, { "app.kubernetes.io/name": n.app });
+                assert.equal(svc.spec.ports[0].port, cfg.mcpServers[name].port);
+                assert.equal(find(list, "HorizontalPodAutoscaler", n.app).spec.scaleTargetRef.name, n.app);
+                assert.deepEqual(find(list, "PodDisruptionBudget", n.app).spec.selector.matchLabels, { "app.kubernetes.io/name": n.app });
+            }
+        });
+
+        it("each SecretProviderClass holds only its server's keys, with its server's identity", () => {
+            const search = find(list, "SecretProviderClass", mcpNames("search").secretProviderClass);
+            assert.equal(search.spec.parameters.clientID, clientIdOf("search"));
+            assert.deepEqual(YAML.parse(search.spec.parameters.objects).array.map((o: string) => YAML.parse(o).objectAlias), ["TAVILY_API_KEY"]);
+            assert.deepEqual(search.spec.secretObjects[0].data.map((d: any) => d.key), ["TAVILY_API_KEY"]);
+            const docs = find(list, "SecretProviderClass", DOCS.secretProviderClass);
+            assert.equal(docs.spec.parameters.clientID, clientIdOf("docs"));
+            assert.equal(YAML.parse(docs.spec.parameters.objects).array.length, 3);
+        });
+
+        it("a server without keys mounts no vault volume and gets no SecretProviderClass", () => {
+            const tools = mcpNames("tools");
+            assert.equal(list.filter((o) => o.kind === "SecretProviderClass" && o.metadata.name === tools.secretProviderClass).length, 0);
+            const pod = find(list, "Deployment", tools.app).spec.template.spec;
+            assert.ok(pod.volumes.every((v: any) => !v.csi));
+            assert.deepEqual(pod.containers[0].envFrom, [{ configMapRef: { name: tools.config } }]);
+        });
+
+        it("only a server that uses Qdrant learns its URL and key", () => {
+            for (const [name, uses] of [["docs", true], ["search", false], ["tools", false]] as const) {
+                const n = mcpNames(name);
+                const data = find(list, "ConfigMap", n.config).data;
+                assert.equal("QDRANT_URL" in data, uses, name);
+                const env = find(list, "Deployment", n.app).spec.template.spec.containers[0].env;
+                assert.equal(env.some((e: any) => e.name === "QDRANT_API_KEY"), uses, name);
+            }
+        });
+
+        it("probes use each server's own health path", () => {
+            const c = find(list, "Deployment", mcpNames("search").app).spec.template.spec.containers[0];
+            assert.equal(c.readinessProbe.httpGet.path, "/healthz");
         });
     });
 
@@ -360,22 +430,16 @@ describe("cluster: workload specs", () => {
             assert.equal(zonedDev.parameters.skuName, "Premium_ZRS", "zonal nodes need a disk that attaches in any zone");
         });
 
-        it("an internal load balancer in prod, a public one in dev", () => {
-            const internal = (l: AnyObject[]) => find(l, "Service", NAMES.mcp).metadata.annotations?.[AZURE_LB_ANNOTATIONS.internal];
-            assert.equal(internal(prod), "true");
-            assert.equal(internal(dev), undefined);
-        });
-
         it("more replicas in prod", () => {
-            const hpa = (c: StackConfig) => mcpHorizontalPodAutoscalerManifest(c).spec;
+            const hpa = (c: StackConfig) => mcpHorizontalPodAutoscalerManifest(c, c.mcpServers.docs).spec;
             assert.ok(hpa(configFor("prod")).minReplicas >= 2, "prod survives the loss of a replica");
             assert.ok(hpa(configFor("prod")).minReplicas > hpa(configFor("dev")).minReplicas);
         });
 
         it("and nowhere else in the MCP server's pod security or wiring", () => {
-            const strip = (l: AnyObject[]) => find(l, "Deployment", NAMES.mcp).spec.template.spec.securityContext;
+            const strip = (l: AnyObject[]) => find(l, "Deployment", DOCS.app).spec.template.spec.securityContext;
             assert.deepEqual(strip(prod), strip(dev));
-            assert.deepEqual(find(prod, "SecretProviderClass", NAMES.mcpSecretProviderClass), find(dev, "SecretProviderClass", NAMES.mcpSecretProviderClass));
+            assert.deepEqual(find(prod, "SecretProviderClass", DOCS.secretProviderClass), find(dev, "SecretProviderClass", DOCS.secretProviderClass));
         });
     });
 });

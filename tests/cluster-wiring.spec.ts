@@ -3,7 +3,7 @@
  * to the stack's own cluster, waits for what it needs, and the pods' identity matches the federated one.
  */
 import { strict as assert } from "assert";
-import { NAMES } from "../components/cluster/specs";
+import { NAMES, mcpNames } from "../components/cluster/specs";
 import { CapturedResource, Evaluation, PLACEHOLDER, evaluateStack } from "./harness";
 
 const K8S = {
@@ -21,6 +21,7 @@ const K8S = {
     cronJob: "kubernetes:batch/v1:CronJob",
 };
 const VAULT = "azure-native:keyvault:Vault";
+const DOCS = mcpNames("docs");
 
 function kubernetesObjects(ev: Evaluation): CapturedResource[] {
     return ev.resources.filter((r) => r.type.startsWith("kubernetes:"));
@@ -53,11 +54,11 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("the Deployment also waits for its ServiceAccount, settings, SecretProviderClass and Qdrant", () => {
-            const deployment = ev.one(K8S.deployment, NAMES.mcp);
+            const deployment = ev.one(K8S.deployment, DOCS.app);
             const needed = [
-                ev.one(K8S.serviceAccount, NAMES.mcpServiceAccount),
-                ev.one(K8S.configMap, NAMES.mcpConfig),
-                ev.one(K8S.spc, NAMES.mcpSecretProviderClass),
+                ev.one(K8S.serviceAccount, DOCS.serviceAccount),
+                ev.one(K8S.configMap, DOCS.config),
+                ev.one(K8S.spc, DOCS.secretProviderClass),
                 ev.one(K8S.secret, NAMES.qdrantApiKeySecret),
                 ev.one(K8S.statefulSet, NAMES.qdrant),
             ];
@@ -69,17 +70,17 @@ for (const stack of ["dev", "prod"] as const) {
         it("every namespaced object waits for the namespace, and pods only start once policies exist", () => {
             const ns = ev.one(K8S.namespace);
             const policies = ev.ofType(K8S.networkPolicy);
-            assert.equal(policies.length, 4);
+            assert.equal(policies.length, 3 + Object.keys(ev.config.mcpServers).length, "default deny, Qdrant, the backup, one per server");
             for (const r of kubernetesObjects(ev).filter((o) => o.inputs.metadata?.namespace !== undefined)) {
                 assert.ok(r.dependencies.includes(ns.urn), `${r.type} ${r.name} waits for the namespace`);
             }
-            for (const workload of [ev.one(K8S.deployment, NAMES.mcp), ev.one(K8S.statefulSet, NAMES.qdrant), ev.one(K8S.cronJob, NAMES.qdrantBackup)]) {
+            for (const workload of [ev.one(K8S.deployment, DOCS.app), ev.one(K8S.statefulSet, NAMES.qdrant), ev.one(K8S.cronJob, NAMES.qdrantBackup)]) {
                 for (const p of policies) assert.ok(workload.dependencies.includes(p.urn), `${workload.name} waits for ${p.name}`);
             }
         });
 
-        it("the SecretProviderClass reads the stack's vault with the workload identity", () => {
-            const spc = ev.one(K8S.spc, NAMES.mcpSecretProviderClass);
+        it("the SecretProviderClass reads the stack's vault with the server's identity", () => {
+            const spc = ev.one(K8S.spc, DOCS.secretProviderClass);
             const vault = ev.one(VAULT);
             assert.equal(spc.inputs.spec.parameters.keyvaultName, vault.inputs.vaultName);
             assert.equal(spc.inputs.spec.parameters.clientID, PLACEHOLDER.identityClientId);
@@ -102,12 +103,17 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(sts.retainOnDelete, false, "an abandoned StatefulSet would collide with its replacement");
         });
 
-        it("outputs the endpoint from the Service status, the namespace and the service names", () => {
+        it("outputs the namespace, Qdrant's Service and each server's Service for the edge and connect", () => {
             assert.equal(ev.outputs.namespace, ev.config.namespace);
-            assert.equal(ev.outputs.mcpServiceName, NAMES.mcp);
             assert.equal(ev.outputs.qdrantServiceName, NAMES.qdrant);
-            const endpoint = Object.values(ev.outputs).find((v) => typeof v === "string" && v.endsWith("/mcp"));
-            assert.equal(endpoint, `http://${PLACEHOLDER.loadBalancerIp}/mcp`);
+            const service = ev.one(K8S.service, DOCS.app);
+            assert.deepEqual(ev.outputs.servers, [
+                { name: "docs", namespace: service.inputs.metadata.namespace, service: service.inputs.metadata.name, port: service.inputs.spec.ports[0].port, path: "/mcp" },
+            ]);
+        });
+
+        it("no Service is a LoadBalancer: the MCP servers are ClusterIP only", () => {
+            for (const svc of ev.ofType(K8S.service)) assert.equal(svc.inputs.spec.type, "ClusterIP", svc.inputs.metadata.name);
         });
     });
 }
@@ -116,7 +122,7 @@ describe("cluster wiring under mocks: first preview", () => {
     it("declares every workload object while the cluster, identity and vault are still unknown", async () => {
         const ev = await evaluateStack("dev", { preview: true });
         const names = kubernetesObjects(ev).map((r) => `${r.type} ${r.inputs.metadata?.name}`);
-        for (const expected of [`${K8S.deployment} ${NAMES.mcp}`, `${K8S.statefulSet} ${NAMES.qdrant}`, `${K8S.spc} ${NAMES.mcpSecretProviderClass}`]) {
+        for (const expected of [`${K8S.deployment} ${DOCS.app}`, `${K8S.statefulSet} ${NAMES.qdrant}`, `${K8S.spc} ${DOCS.secretProviderClass}`]) {
             assert.ok(names.includes(expected), expected);
         }
     });

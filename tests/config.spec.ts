@@ -44,7 +44,8 @@ describe("config: the real stack files", () => {
         assert.ok(cfg.cluster.userPool, "prod has a user pool");
         assert.ok(cfg.cluster.authorizedIpRanges.length > 0);
         assert.equal(cfg.keyVault.purgeProtection, true);
-        assert.equal(cfg.endpoint.internal, true);
+        assert.deepEqual(Object.keys(cfg.mcpServers), ["docs"]);
+        assert.equal(cfg.mcpServers.docs.minReplicas, 2, "prod's per-server default");
     });
 
     it("secrets are wrapped and never serialised", () => {
@@ -72,12 +73,12 @@ describe("config: every bad value gives a clear error", () => {
     });
 
     it("a wrong type names the value and the expected type", () => {
-        const err = errorFor("dev", { "mcp-aks:endpoint": JSON.stringify({ internal: "yes" }) });
-        const p = onlyProblem(err, "endpoint.internal");
+        const err = errorFor("dev", { "mcp-aks:keyVault": JSON.stringify({ purgeProtection: "yes" }) });
+        const p = onlyProblem(err, "keyVault.purgeProtection");
         assert.equal(p.value, "yes");
         assert.equal(p.allowed, "true or false");
-        assert.match(err.message, /mcp-aks:endpoint\.internal is "yes"; allowed: true or false/);
-        assert.match(p.fix, /pulumi config set --path endpoint\.internal false --stack dev/);
+        assert.match(err.message, /mcp-aks:keyVault\.purgeProtection is "yes"; allowed: true or false/);
+        assert.match(p.fix, /pulumi config set --path keyVault\.purgeProtection false --stack dev/);
     });
 
     it("a node count out of range shows the range and the environment's default", () => {
@@ -154,13 +155,9 @@ describe("config: every bad value gives a clear error", () => {
         assert.ok(!err.message.includes(leaked), "the secret value leaked into the error");
     });
 
-    it("prod refuses an API server open to the internet and a public endpoint without source ranges", () => {
-        const err = errorFor("prod", {
-            "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: [] }),
-            "mcp-aks:endpoint": JSON.stringify({ internal: false }),
-        });
+    it("prod refuses an API server open to the internet", () => {
+        const err = errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: [] }) });
         assert.equal(onlyProblem(err, "cluster.authorizedIpRanges").fix, `pulumi config set --path cluster.authorizedIpRanges '["<your-office-or-runner-cidr>"]' --stack prod`);
-        assert.ok(onlyProblem(err, "endpoint.sourceRanges"));
     });
 
     it("prod refuses to turn purge protection off", () => {
@@ -170,12 +167,12 @@ describe("config: every bad value gives a clear error", () => {
 
     it("an image pinned to latest, or not pinned at all, is rejected", () => {
         for (const image of ["mcp-server:latest", "mcp-server", "myacr.azurecr.io/mcp-server"]) {
-            const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ image }) });
-            assert.equal(onlyProblem(err, "mcpServer.image").value, image);
+            const err = errorFor("dev", { "mcp-aks:mcpServers": JSON.stringify({ docs: { image } }) });
+            assert.equal(onlyProblem(err, "mcpServers.docs.image").value, image);
         }
         // A digest pin is fine.
         const digest = `myacr.azurecr.io/mcp-server@sha256:${"a".repeat(64)}`;
-        assert.equal(parse("dev", { "mcp-aks:mcpServer": JSON.stringify({ image: digest }) }).mcpServer.image, digest);
+        assert.equal(parse("dev", { "mcp-aks:mcpServers": JSON.stringify({ docs: { image: digest } }) }).mcpServers.docs.image, digest);
     });
 
     it("an unknown environment is rejected with the allowed ones", () => {
@@ -192,8 +189,97 @@ describe("config: every bad value gives a clear error", () => {
     });
 
     it("settings that the platform owns cannot be overridden", () => {
-        const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { QDRANT_URL: "http://elsewhere" } }) });
-        assert.ok(onlyProblem(err, "mcpServer.settings.QDRANT_URL"));
+        const err = errorFor("dev", { "mcp-aks:mcpServers": JSON.stringify({ docs: { settings: { QDRANT_URL: "http://elsewhere" } } }) });
+        assert.match(onlyProblem(err, "mcpServers.docs.settings.QDRANT_URL").fix, /pulumi config rm --path mcpServers\.docs\.settings\.QDRANT_URL --stack dev/);
+    });
+});
+
+describe("config: MCP servers", () => {
+    const servers = (value: unknown) => ({ "mcp-aks:mcpServers": JSON.stringify(value) });
+
+    it("without mcpServers, the stack runs the reference server docs with its keys, Qdrant and settings", () => {
+        const { raw: fromFile, secretKeys } = stackRawConfig("dev", {});
+        const raw: Record<string, string> = { ...fromFile };
+        delete raw["mcp-aks:mcpServers"];
+        const cfg = parseStackConfig(raw, { stack: "dev", secretKeys });
+        assert.deepEqual(Object.keys(cfg.mcpServers), ["docs"]);
+        const docs = cfg.mcpServers.docs;
+        assert.equal(docs.name, "docs");
+        assert.equal(docs.image, "mcp-server:1.0.0");
+        assert.deepEqual(docs.apiKeys, cfg.apiKeys);
+        assert.equal(docs.usesQdrant, true);
+        assert.equal(docs.settings.QDRANT_COLLECTION, "crypto_docs");
+        assert.equal(docs.port, 3000);
+        assert.equal(docs.path, "/mcp");
+    });
+
+    it("a second server merges the per-server defaults of its environment, with no keys and no Qdrant", () => {
+        for (const env of ["dev", "prod"] as const) {
+            const cfg = parse(env, servers({ search: { image: "search-mcp:2.0.0", port: 8080 } }));
+            assert.deepEqual(Object.keys(cfg.mcpServers).sort(), ["docs", "search"], "the stack file's docs stays");
+            const search = cfg.mcpServers.search;
+            assert.deepEqual(search.apiKeys, []);
+            assert.equal(search.usesQdrant, false);
+            assert.deepEqual(search.settings, {});
+            assert.equal(search.port, 8080);
+            assert.equal(search.minReplicas, env === "prod" ? 2 : 1);
+            assert.equal(search.healthPath, "/health");
+        }
+    });
+
+    it("a server without an image is rejected, naming the key", () => {
+        const p = onlyProblem(errorFor("dev", servers({ search: { port: 8080 } })), "mcpServers.search.image");
+        assert.equal(p.value, undefined);
+        assert.match(p.allowed, /an image reference pinned by tag or digest/);
+    });
+
+    it("a server may read only keys the stack declares; the fix adds the key or drops it", () => {
+        const err = errorFor("dev", servers({ search: { image: "s:1", apiKeys: ["TAVILY_API_KEY", "GITHUB_TOKEN"] } }));
+        const p = onlyProblem(err, "mcpServers.search.apiKeys[1]");
+        assert.match(p.allowed, /a key the stack declares in apiKeys \(OPENAI_API_KEY, ANTHROPIC_API_KEY, TAVILY_API_KEY\): remove it here, or add it to apiKeys first/);
+        assert.match(p.fix, /pulumi config rm --path 'mcpServers\.search\.apiKeys\[1\]' --stack dev/);
+        assert.equal(err.problems.length, 1);
+    });
+
+    it("server names must be DNS labels short enough for <name>-mcp", () => {
+        for (const bad of ["Search", "9lives", "two_words", "trailing-", "x".repeat(60)]) {
+            const err = errorFor("dev", servers({ [bad]: { image: "s:1" } }));
+            assert.equal(err.problems.length, 1, err.message);
+            assert.ok(err.problems[0].key.includes(bad), err.problems[0].key);
+            assert.match(err.problems[0].allowed, /1-59 lowercase letters, digits and '-'/, bad);
+        }
+        assert.ok(parse("dev", servers({ ["x".repeat(59)]: { image: "s:1" } })).mcpServers["x".repeat(59)]);
+    });
+
+    it("a server whose federated credential name would pass Azure's 120 characters is rejected", () => {
+        const name = "s".repeat(57);
+        const err = errorFor("dev", { "mcp-aks:namespace": "n".repeat(60), ...servers({ [name]: { image: "s:1" } }) });
+        const p = onlyProblem(err, `mcpServers.${name}`);
+        assert.match(p.allowed, /federated identity credential name ".*" \(122 characters; Azure allows 3-120/);
+    });
+
+    it("enabled: false drops a server, the reference one included", () => {
+        const cfg = parse("dev", servers({ docs: { enabled: false }, search: { image: "s:1" } }));
+        assert.deepEqual(Object.keys(cfg.mcpServers), ["search"]);
+        assert.ok(!("enabled" in cfg.mcpServers.search));
+    });
+
+    it("an unknown key in a server entry names the known ones", () => {
+        const p = onlyProblem(errorFor("dev", servers({ docs: { replicas: 2 } })), "mcpServers.docs.replicas");
+        assert.match(p.allowed, /known here: .*minReplicas/);
+        assert.match(p.fix, /pulumi config rm --path mcpServers\.docs\.replicas --stack dev/);
+    });
+
+    it("minReplicas above maxReplicas is rejected per server", () => {
+        const p = onlyProblem(errorFor("dev", servers({ docs: { minReplicas: 4, maxReplicas: 2 } })), "mcpServers.docs.minReplicas");
+        assert.match(p.allowed, /at most mcpServers\.docs\.maxReplicas \(2\)/);
+        assert.match(p.fix, /pulumi config set --path mcpServers\.docs\.minReplicas 2 --stack dev/);
+    });
+
+    it("the single-server key of earlier releases says where its fields went", () => {
+        const p = onlyProblem(errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ image: "mcp-server:1.0.0" }) }), "mcpServer");
+        assert.match(p.allowed, /mcpServer became mcpServers, a map keyed by server name; move these fields under mcpServers\.docs/);
+        assert.equal(p.fix, "pulumi config rm mcpServer --stack dev");
     });
 
     describe("qdrant cluster and backup settings", () => {
@@ -242,22 +328,22 @@ describe("config: every bad value gives a clear error", () => {
 
 describe("config: secrets stay out of messages", () => {
     it("an API key put into the settings by mistake is refused without showing it", () => {
-        const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { OPENAI_API_KEY: "sk-proj-should-not-print" } }) });
-        assert.equal(onlyProblem(err, "mcpServer.settings.OPENAI_API_KEY").value, "[hidden]");
+        const err = errorFor("dev", { "mcp-aks:mcpServers": JSON.stringify({ docs: { settings: { OPENAI_API_KEY: "sk-proj-should-not-print" } } }) });
+        assert.equal(onlyProblem(err, "mcpServers.docs.settings.OPENAI_API_KEY").value, "[hidden]");
         assert.ok(!err.message.includes("sk-proj-should-not-print"));
     });
 
     it("a value under a key Pulumi holds as secret is never shown, even when it is the bad one", () => {
-        const { raw, secretKeys } = stackRawConfig("dev", { overrides: { "mcp-aks:endpoint": JSON.stringify({ idleTimeoutMinutes: 99, internal: "hush-hush" }) } });
+        const { raw, secretKeys } = stackRawConfig("dev", { overrides: { "mcp-aks:keyVault": JSON.stringify({ softDeleteRetentionDays: 99, purgeProtection: "hush-hush" }) } });
         const err = (() => {
             try {
-                parseStackConfig(raw, { stack: "dev", secretKeys: [...secretKeys, "mcp-aks:endpoint"] });
+                parseStackConfig(raw, { stack: "dev", secretKeys: [...secretKeys, "mcp-aks:keyVault"] });
             } catch (e) {
                 return e as ConfigError;
             }
             return assert.fail("accepted");
         })();
         assert.ok(!err.message.includes("hush-hush") && !err.message.includes("99"), err.message);
-        assert.ok(err.problems.some((p) => p.key === "endpoint" && /not handled as a secret/.test(p.allowed)));
+        assert.ok(err.problems.some((p) => p.key === "keyVault" && /not handled as a secret/.test(p.allowed)));
     });
 });

@@ -12,16 +12,34 @@ export function key(name: string): string {
 
 /** Stand-ins for what the Azure layer and the random provider hand the pure workload builders. */
 export const WORKLOAD_INPUTS = {
-    identityClientId: "11111111-1111-1111-1111-111111111111",
     tenantId: "22222222-2222-2222-2222-222222222222",
     vaultName: "kv-mcp-dev-abc123",
-    image: "acrmcpdevabc123.azurecr.io/mcp-server:1.0.0",
     qdrantApiKey: "generated-key",
     backupIdentityClientId: "33333333-3333-3333-3333-333333333333",
     blobEndpoint: "https://stmcpdevabc123.blob.core.windows.net",
     backupContainer: "qdrant-snapshots",
     backupImage: "acrmcpdevabc123.azurecr.io/curlimages/curl:8.11.1",
 };
+
+/** A distinct stand-in identity client id per server, so a test can tell whose identity an object names. */
+export function clientIdOf(server: string): string {
+    return `client-id-of-${server}`;
+}
+
+/** A distinct stand-in image per server. */
+export function imageOf(server: string): string {
+    return `acrmcpdevabc123.azurecr.io/${server}-mcp:1.0.0`;
+}
+
+/** The workload inputs for every server of a config. */
+export function workloadInputs(cfg: Pick<StackConfig, "mcpServers">) {
+    const names = Object.keys(cfg.mcpServers);
+    return {
+        ...WORKLOAD_INPUTS,
+        identityClientIds: Object.fromEntries(names.map((n) => [n, clientIdOf(n)])),
+        images: Object.fromEntries(names.map((n) => [n, imageOf(n)])),
+    };
+}
 
 /** A stand-in value for every API key secret; obviously not a real key. */
 export const FAKE_SECRET = "fixture-not-a-real-key";

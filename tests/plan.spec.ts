@@ -117,15 +117,15 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("apiVersion and kind come from the Pulumi type token, and the object from the inputs", () => {
-            assert.equal(find("Deployment", "mcp-server").obj.apiVersion, "apps/v1");
-            assert.equal(find("Service", "mcp-server").obj.apiVersion, "v1");
-            assert.equal(find("HorizontalPodAutoscaler", "mcp-server").obj.apiVersion, "autoscaling/v2");
-            assert.equal(find("SecretProviderClass", "mcp-server-keyvault").obj.apiVersion, "secrets-store.csi.x-k8s.io/v1");
-            const deployment = ev.one("kubernetes:apps/v1:Deployment", "mcp-server");
-            assert.deepEqual(find("Deployment", "mcp-server").obj.spec, JSON.parse(JSON.stringify(deployment.inputs.spec)));
-            const sa = find("ServiceAccount", "mcp-server").obj;
+            assert.equal(find("Deployment", "docs-mcp").obj.apiVersion, "apps/v1");
+            assert.equal(find("Service", "docs-mcp").obj.apiVersion, "v1");
+            assert.equal(find("HorizontalPodAutoscaler", "docs-mcp").obj.apiVersion, "autoscaling/v2");
+            assert.equal(find("SecretProviderClass", "docs-mcp-keyvault").obj.apiVersion, "secrets-store.csi.x-k8s.io/v1");
+            const deployment = ev.one("kubernetes:apps/v1:Deployment", "docs-mcp");
+            assert.deepEqual(find("Deployment", "docs-mcp").obj.spec, JSON.parse(JSON.stringify(deployment.inputs.spec)));
+            const sa = find("ServiceAccount", "docs-mcp").obj;
             assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], PLACEHOLDER.identityClientId);
-            assert.match(read(find("ServiceAccount", "mcp-server").file), /^# .*placeholders/m, "each file says its values are placeholders");
+            assert.match(read(find("ServiceAccount", "docs-mcp").file), /^# .*placeholders/m, "each file says its values are placeholders");
         });
 
         it("files are in apply order: the namespace first, each workload after everything it uses", () => {
@@ -155,10 +155,10 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.ok(uses.some(([k]) => k === "ServiceAccount") && uses.some(([k]) => k === "NetworkPolicy"), `${w.file} has dependencies to check`);
                 for (const [kind, name] of uses) assert.ok(indexOf(kind, name) < w.index, `${kind} ${name} must come before ${w.file}`);
             }
-            const mcp = find("Deployment", "mcp-server");
-            assert.ok(mcp.index < find("HorizontalPodAutoscaler", "mcp-server").index);
-            assert.ok(mcp.index < find("PodDisruptionBudget", "mcp-server").index);
-            assert.ok(find("Service", "mcp-server").index < mcp.index);
+            const mcp = find("Deployment", "docs-mcp");
+            assert.ok(mcp.index < find("HorizontalPodAutoscaler", "docs-mcp").index);
+            assert.ok(mcp.index < find("PodDisruptionBudget", "docs-mcp").index);
+            assert.ok(find("Service", "docs-mcp").index < mcp.index);
         });
 
         it("Kubernetes Secret values are redacted, and no secret value appears anywhere in the output", () => {
@@ -215,10 +215,10 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(one("containerregistry:Registry").sku, cfg.registry.sku);
             assert.equal(one("containerregistry:Registry").properties.adminUserEnabled, false);
             const identities = entries.filter((e) => e.type === "azure-native:managedidentity:UserAssignedIdentity");
-            assert.deepEqual(identities.map((i) => i.azureName).sort(), [`id-mcp-${stack}-mcp`, `id-mcp-${stack}-qdrant-backup`]);
+            assert.deepEqual(identities.map((i) => i.azureName).sort(), [`id-mcp-${stack}-docs-mcp`, `id-mcp-${stack}-qdrant-backup`]);
             const fics = entries.filter((e) => e.type === "azure-native:managedidentity:FederatedIdentityCredential");
             for (const fic of fics) assert.equal(fic.properties.issuer, PLACEHOLDER.oidcIssuer);
-            assert.deepEqual(fics.map((f) => f.properties.subject).sort(), [`system:serviceaccount:${cfg.namespace}:mcp-server`, `system:serviceaccount:${cfg.namespace}:qdrant-backup`]);
+            assert.deepEqual(fics.map((f) => f.properties.subject).sort(), [`system:serviceaccount:${cfg.namespace}:docs-mcp`, `system:serviceaccount:${cfg.namespace}:qdrant-backup`]);
 
             const account = one("storage:StorageAccount");
             assert.equal(account.sku, stack === "prod" ? "Standard_ZRS" : "Standard_LRS");
@@ -229,12 +229,15 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(JSON.stringify(one("storage:ManagementPolicy").properties), new RegExp(`"daysAfterModificationGreaterThan":${cfg.qdrant.backup.retentionDays}`));
 
             const roles = entries.filter((e) => e.type === "azure-native:authorization:RoleAssignment");
-            assert.deepEqual(roles.map((r) => r.properties.role).sort(), ["acrPull", "aksRbacClusterAdmin", "keyVaultSecretsUser", "storageBlobDataContributor"]);
-            const kvRole = roles.find((r) => r.properties.role === "keyVaultSecretsUser");
-            assert.ok(kvRole.properties.roleDefinitionId.endsWith(BUILT_IN_ROLES.keyVaultSecretsUser));
-            assert.equal(kvRole.properties.principalId, PLACEHOLDER.identityPrincipalId);
-            assert.equal(kvRole.properties.principalType, "ServicePrincipal");
-            assert.match(kvRole.properties.scope, /\/kv-/);
+            const kvRoles = roles.filter((r) => r.properties.role === "keyVaultSecretsUser");
+            assert.deepEqual(roles.map((r) => r.properties.role).filter((r) => r !== "keyVaultSecretsUser").sort(), ["acrPull", "aksRbacClusterAdmin", "storageBlobDataContributor"]);
+            assert.equal(kvRoles.length, cfg.mcpServers.docs.apiKeys.length, "one per secret the server reads");
+            for (const kvRole of kvRoles) {
+                assert.ok(kvRole.properties.roleDefinitionId.endsWith(BUILT_IN_ROLES.keyVaultSecretsUser));
+                assert.equal(kvRole.properties.principalId, PLACEHOLDER.identityPrincipalId);
+                assert.equal(kvRole.properties.principalType, "ServicePrincipal");
+                assert.ok(ev.ofType("azure-native:keyvault:Secret").some((sec) => sec.id === kvRole.properties.scope), "scoped to one secret");
+            }
 
             const secrets = entries.filter((e) => e.type === "azure-native:keyvault:Secret");
             assert.equal(secrets.length, cfg.apiKeys.length);
@@ -246,7 +249,7 @@ for (const stack of ["dev", "prod"] as const) {
             const summary = read("summary.md");
             assert.match(summary, /\*\*placeholder\*\*/);
             assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
-            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 4 \|/);
+            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 6 \|/);
             assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 4 \|/);
             const q = ev.config.qdrant;
             const replication = `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}`;
@@ -254,19 +257,18 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(run.out.includes(replication));
             assert.ok(summary.includes(`\`${q.backup.schedule}\` (UTC)`), "backup schedule");
             assert.ok(run.out.includes(`stmcp${stack}${PLACEHOLDER.randomSuffix}/qdrant-snapshots`), "storage target on stdout");
-            for (const w of ["StatefulSet mcp-server/qdrant", "Deployment mcp-server/mcp-server"].map((r) => r.replace(/mcp-server\//, `${ev.config.namespace}/`))) {
+            for (const w of ["StatefulSet mcp-server/qdrant", "Deployment mcp-server/docs-mcp"].map((r) => r.replace(/mcp-server\//, `${ev.config.namespace}/`))) {
                 assert.ok(summary.includes(`- ${w}: passes restricted (namespace enforces \`restricted\`)`), `pod security line for ${w}`);
                 assert.ok(summary.includes(`- ${w}\n  - ingress: selected by default-deny-all`), `ingress coverage for ${w}`);
             }
             assert.doesNotMatch(summary, /NOT selected|FAILS restricted/);
-            const e = ev.config.endpoint;
-            const reach = e.internal ? "internal load balancer (VNet only)" : "PUBLIC load balancer";
-            const from = e.sourceRanges.length > 0 ? `from ${e.sourceRanges.join(", ")}` : e.internal ? "from anywhere in the VNet" : "from ANY internet address";
-            assert.ok(summary.includes(`- Service ${ev.config.namespace}/mcp-server: ${reach} on TCP/80, ${from}`), "exposure of the MCP Service");
+            assert.ok(summary.includes("- No Service is reachable from outside the cluster."), "no MCP load balancer");
             const ranges = ev.config.cluster.authorizedIpRanges;
             assert.ok(summary.includes(ranges.length > 0 ? `public, limited to ${ranges.join(", ")}` : "public, reachable from ANY address"), "API server exposure");
-            assert.ok(run.out.includes(`Exposed: Service ${ev.config.namespace}/mcp-server: ${reach}`));
-            assert.ok(summary.includes(`"url": "http://${PLACEHOLDER.loadBalancerIp}/mcp"`), "the client config it would produce");
+            assert.ok(!run.out.includes("Exposed: Service"));
+            assert.ok(summary.includes(`| docs | ${ev.config.namespace}/docs-mcp | 3000 | /mcp |`), "the servers the edge and connect reach");
+            assert.ok(summary.includes(`npm run connect -- --stack ${ev.config.stack}`));
+            assert.ok(summary.includes(`"url": "http://localhost:18080/mcp"`), "the client config it would produce");
             assert.ok(summary.includes(".vscode/mcp.json") && summary.includes("claude_desktop_config.json"));
         });
 
@@ -284,11 +286,11 @@ for (const stack of ["dev", "prod"] as const) {
             const summaryOf = (e: Evaluation) => renderPlan(e).files.find((f) => f.path === "summary.md")!.content;
 
             it("reports a pod template that breaks the restricted profile", () => {
-                const bad = doctor("kubernetes:apps/v1:Deployment", "mcp-server", (i) => {
+                const bad = doctor("kubernetes:apps/v1:Deployment", "docs-mcp", (i) => {
                     i.spec.template.spec.containers[0].securityContext.privileged = true;
                 });
                 const summary = summaryOf(bad);
-                assert.match(summary, /Deployment [\w-]+\/mcp-server: \*\*FAILS restricted\*\*/);
+                assert.match(summary, /Deployment [\w-]+\/docs-mcp: \*\*FAILS restricted\*\*/);
                 assert.match(summary, /container mcp-server: privileged must be unset or false/);
                 assert.match(renderPlan(bad).summary, /1 of 3 FAIL/);
             });
@@ -306,10 +308,10 @@ for (const stack of ["dev", "prod"] as const) {
             });
 
             it("refuses to write a secret value that reaches an unredacted field", () => {
-                const leak = doctor("kubernetes:core/v1:ConfigMap", "mcp-server-config", (i) => {
+                const leak = doctor("kubernetes:core/v1:ConfigMap", "docs-mcp-config", (i) => {
                     i.data.LEAKED = Object.values(ev.config.secrets)[0].reveal();
                 });
-                assert.throws(() => renderPlan(leak), /refusing to write k8s\/\d+-configmap-mcp-server-config\.yaml: it would contain a secret value/);
+                assert.throws(() => renderPlan(leak), /refusing to write k8s\/\d+-configmap-docs-mcp-config\.yaml: it would contain a secret value/);
             });
         });
     });

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { workloadManifests } from "../components/cluster/specs";
-import { configFor, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
+import { configFor, workloadInputs } from "./fixtures";
 import { Manifest, SKIPPED, formatResult, loadChecks, polarisAudit } from "./polaris";
 
 
@@ -15,23 +15,24 @@ const ALLOWED_WARNINGS: Record<"dev" | "prod", readonly string[]> = {
     dev: [
         // The HPA owns the replica count, so the Deployment leaves spec.replicas unset: a fixed value would
         // reset the scale on every `pulumi up`. The HPA's minReplicas is the real floor.
-        "deploymentMissingReplicas Deployment/mcp-server",
+        "deploymentMissingReplicas Deployment/docs-mcp",
         // Dev runs one MCP server replica at minimum to save cost; prod's minReplicas is 2.
-        "hpaMinAvailability HorizontalPodAutoscaler/mcp-server",
+        "hpaMinAvailability HorizontalPodAutoscaler/docs-mcp",
         // The backup job serves nothing, so its NetworkPolicy selects it for ingress with no rule at all
         // (everything denied); Polaris wants a non-empty ingress list, which could only open a door.
         "missingNetworkPolicy CronJob/qdrant-backup",
     ],
     prod: [
         // As in dev: the HPA (minReplicas 2) owns the replica count.
-        "deploymentMissingReplicas Deployment/mcp-server",
+        "deploymentMissingReplicas Deployment/docs-mcp",
         // As in dev: the backup job serves nothing, so its policy has no ingress rule at all (deny).
         "missingNetworkPolicy CronJob/qdrant-backup",
     ],
 };
 
 function manifests(env: "dev" | "prod"): Manifest[] {
-    return workloadManifests(configFor(env), INPUTS) as unknown as Manifest[];
+    const cfg = configFor(env);
+    return workloadManifests(cfg, workloadInputs(cfg)) as unknown as Manifest[];
 }
 
 function clone<T>(v: T): T {
@@ -61,11 +62,11 @@ describe("Polaris audit", () => {
 
             it("audits both workloads and every container", () => {
                 const objects = new Set(results.map((r) => r.object));
-                for (const o of ["Deployment/mcp-server", "StatefulSet/qdrant", "HorizontalPodAutoscaler/mcp-server", "PodDisruptionBudget/mcp-server", "ConfigMap/mcp-server-config"]) {
+                for (const o of ["Deployment/docs-mcp", "StatefulSet/qdrant", "HorizontalPodAutoscaler/docs-mcp", "PodDisruptionBudget/docs-mcp", "ConfigMap/docs-mcp-config"]) {
                     assert.ok(objects.has(o), o);
                 }
                 const containers = new Set(results.filter((r) => r.container).map((r) => `${r.object}[${r.container}]`));
-                assert.deepEqual([...containers].sort(), ["CronJob/qdrant-backup[backup]", "Deployment/mcp-server[mcp-server]", "StatefulSet/qdrant[qdrant]"]);
+                assert.deepEqual([...containers].sort(), ["CronJob/qdrant-backup[backup]", "Deployment/docs-mcp[mcp-server]", "StatefulSet/qdrant[qdrant]"]);
             });
 
             it("passes every danger check", () => {
@@ -82,9 +83,9 @@ describe("Polaris audit", () => {
                 // The ConfigMap's key LLM_MAX_TOKENS matches the `(?i)token` pattern, but it holds a token
                 // count, not a credential. Without the annotation, that key is the only finding.
                 const exempt = results.filter((r) => r.exempt).map((r) => `${r.check} ${r.object}`);
-                assert.deepEqual(exempt, ["sensitiveConfigmapContent ConfigMap/mcp-server-config"]);
+                assert.deepEqual(exempt, ["sensitiveConfigmapContent ConfigMap/docs-mcp-config"]);
                 const ms = clone(manifests(env));
-                const cm = ms.find((m) => m.kind === "ConfigMap" && m.metadata.name === "mcp-server-config")!;
+                const cm = ms.find((m) => m.kind === "ConfigMap" && m.metadata.name === "docs-mcp-config")!;
                 delete cm.metadata.annotations!["polaris.fairwinds.com/sensitiveConfigmapContent-exempt"];
                 const found = failures(ms).filter((r) => r.check === "sensitiveConfigmapContent");
                 assert.equal(found.length, 1);
@@ -104,9 +105,9 @@ describe("Polaris audit", () => {
             container.securityContext.allowPrivilegeEscalation = true;
             const failed = failures(ms).map((r) => `${r.severity} ${r.check} ${r.object}[${r.container}]`);
             for (const f of [
-                "danger runAsPrivileged Deployment/mcp-server[mcp-server]",
-                "danger privilegeEscalationAllowed Deployment/mcp-server[mcp-server]",
-                "warning notReadOnlyRootFilesystem Deployment/mcp-server[mcp-server]",
+                "danger runAsPrivileged Deployment/docs-mcp[mcp-server]",
+                "danger privilegeEscalationAllowed Deployment/docs-mcp[mcp-server]",
+                "warning notReadOnlyRootFilesystem Deployment/docs-mcp[mcp-server]",
             ]) {
                 assert.ok(failed.includes(f), `${f} not in ${failed.join(", ")}`);
             }
@@ -133,12 +134,12 @@ describe("Polaris audit", () => {
         it("flags missing NetworkPolicy and PodDisruptionBudget, and a PDB blocking evictions", () => {
             const ms = clone(manifests("prod")).filter((m) => m.kind !== "NetworkPolicy" && m.kind !== "PodDisruptionBudget");
             const failed = new Set(failures(ms).map((r) => `${r.check} ${r.object}`));
-            assert.ok(failed.has("missingNetworkPolicy Deployment/mcp-server"));
+            assert.ok(failed.has("missingNetworkPolicy Deployment/docs-mcp"));
             assert.ok(failed.has("missingNetworkPolicy StatefulSet/qdrant"));
-            assert.ok(failed.has("missingPodDisruptionBudget Deployment/mcp-server"));
+            assert.ok(failed.has("missingPodDisruptionBudget Deployment/docs-mcp"));
 
             const withPdb = clone(manifests("prod"));
-            const pdb = withPdb.find((m) => m.kind === "PodDisruptionBudget" && m.metadata.name === "mcp-server")!;
+            const pdb = withPdb.find((m) => m.kind === "PodDisruptionBudget" && m.metadata.name === "docs-mcp")!;
             delete pdb.spec.maxUnavailable;
             pdb.spec.minAvailable = 3;
             const pdbFailed = new Set(failures(withPdb).map((r) => r.check));
@@ -167,7 +168,7 @@ describe("Polaris audit", () => {
             dep.metadata.annotations = { "polaris.fairwinds.com/hostNetworkSet-exempt": "true" };
             assert.ok(!failures(ms).some((r) => r.check === "hostNetworkSet"));
             dep.metadata.annotations = { "polaris.fairwinds.com/exempt": "true" };
-            assert.deepEqual(failures(ms).filter((r) => r.object === "Deployment/mcp-server"), []);
+            assert.deepEqual(failures(ms).filter((r) => r.object === "Deployment/docs-mcp"), []);
         });
     });
 });

@@ -172,20 +172,21 @@ describe("policy: k8s-image-tag-pinned", () => {
 describe("policy: k8s-loadbalancer-allowlist", () => {
     const lb = (name: string | undefined, namespaceName = "mcp") => ({ metadata: { ...(name ? { name } : {}), namespace: namespaceName }, spec: { type: "LoadBalancer", ports: [{ port: 80 }] } });
 
-    it("allows the mcp-server LoadBalancer by default, and ClusterIP services", async () => {
-        assert.deepStrictEqual(await check(loadBalancerAllowList, TYPES.service, lb("mcp-server")), []);
+    it("allows the mcp-edge LoadBalancer by default, and ClusterIP services", async () => {
+        assert.deepStrictEqual(await check(loadBalancerAllowList, TYPES.service, lb("mcp-edge")), []);
         assert.deepStrictEqual(await check(loadBalancerAllowList, TYPES.service, { metadata: { name: "qdrant" }, spec: { type: "ClusterIP" } }), []);
     });
 
-    it("rejects any other LoadBalancer with the way to fix or allow it", async () => {
+    it("rejects any other LoadBalancer, an MCP server's included, with the way to fix or allow it", async () => {
         const violations = await check(loadBalancerAllowList, TYPES.service, lb("qdrant"));
         assert.strictEqual(violations.length, 1);
-        assert.match(violations[0].message, /Service "qdrant" is of type LoadBalancer but is not on the allow-list \(mcp-server\).*ClusterIP.*allowedServices/s);
+        assert.match(violations[0].message, /Service "qdrant" is of type LoadBalancer but is not on the allow-list \(mcp-edge\).*ClusterIP.*allowedServices/s);
+        assert.strictEqual((await check(loadBalancerAllowList, TYPES.service, lb("docs-mcp"))).length, 1, "MCP servers are reached through the edge");
     });
 
     it("uses the logical name for autonamed services and honours the configured allow-list", async () => {
-        assert.deepStrictEqual(await check(loadBalancerAllowList, TYPES.service, lb(undefined), { name: "mcp-server" }), []);
-        assert.strictEqual((await check(loadBalancerAllowList, TYPES.service, lb("mcp-server"), { config: { allowedServices: ["other"] } })).length, 1);
+        assert.deepStrictEqual(await check(loadBalancerAllowList, TYPES.service, lb(undefined), { name: "mcp-edge" }), []);
+        assert.strictEqual((await check(loadBalancerAllowList, TYPES.service, lb("mcp-edge"), { config: { allowedServices: ["other"] } })).length, 1);
         assert.deepStrictEqual(await check(loadBalancerAllowList, TYPES.service, lb("grafana", "monitoring"), { config: { allowedServices: ["monitoring/grafana"] } }), []);
     });
 });

@@ -12,7 +12,7 @@ import { NAMES, QDRANT_P2P_PORT, workloadManifests } from "../components/cluster
 import { qdrantNodesSetting } from "../components/cluster/specs/qdrant-backup";
 import { qdrantClusterStartScript, qdrantPodDisruptionBudgetManifest, qdrantStatefulSetManifest } from "../components/cluster/specs/qdrant";
 import { StackConfig } from "../components/config";
-import { configFor, key, WORKLOAD_INPUTS } from "./fixtures";
+import { configFor, key, workloadInputs } from "./fixtures";
 import { Node, disruptionsAllowed, placements } from "./scheduling";
 
 function find(list: any[], kind: string, name: string): any {
@@ -85,7 +85,7 @@ function userPool(perZone: number): Node[] {
 
 describe("Qdrant cluster mode (prod)", () => {
     const cfg = configFor("prod");
-    const list = workloadManifests(cfg, WORKLOAD_INPUTS) as any[];
+    const list = workloadManifests(cfg, workloadInputs(cfg)) as any[];
     const sts = find(list, "StatefulSet", NAMES.qdrant);
     const headless = find(list, "Service", NAMES.qdrantHeadless);
     const container = sts.spec.template.spec.containers[0];

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { environmentDefaults } from "../components/config-defaults";
+import { environmentDefaults, mcpServerDefaults } from "../components/config-defaults";
 import * as YAML from "yaml";
 import { problemsOf, stateFor } from "./config-inputs";
 import { REPO_ROOT } from "./harness";
@@ -21,7 +21,9 @@ describe("README", () => {
         const rows = readme.split("\n").filter((l) => l.startsWith("| `"));
         const missing: string[] = [];
         for (const env of ["dev", "prod"] as const) {
-            for (const p of leafPaths(environmentDefaults(env))) {
+            const perServer = leafPaths(mcpServerDefaults(env), ["mcpServers", "<name>"]);
+            assert.ok(perServer.length > 10, "the per-server keys are checked too");
+            for (const p of [...leafPaths(environmentDefaults(env)), ...perServer]) {
                 const full = p.join(".");
                 const ancestors = p.slice(0, -1).map((_, i) => p.slice(0, i + 1).join("."));
                 const parent = p.slice(0, -1).join(".");

@@ -1,10 +1,11 @@
 /**
- * The MCP server's Azure identity: a user-assigned managed identity and the federated credentials that let
+ * A workload's Azure identity (one per MCP server): a user-assigned managed identity and the federated credentials that let
  * Kubernetes ServiceAccounts exchange their tokens for it. Issuer, subject and audience all come from
  * one place (DESIGN.md pitfall 1).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import { federatedCredentialName } from "../naming";
 import { TOKEN_EXCHANGE_AUDIENCE, serviceAccountSubject } from "../workload-identity";
 
 /** A Kubernetes ServiceAccount that may act as the identity. */
@@ -52,7 +53,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                 {
                     resourceGroupName: args.resourceGroupName,
                     resourceName: identity.name,
-                    federatedIdentityCredentialResourceName: `${subject.namespace}-${subject.serviceAccount}`,
+                    federatedIdentityCredentialResourceName: federatedCredentialName(subject.namespace, subject.serviceAccount),
                     issuer: args.oidcIssuerUrl,
                     subject: serviceAccountSubject(subject.namespace, subject.serviceAccount),
                     audiences: [TOKEN_EXCHANGE_AUDIENCE],

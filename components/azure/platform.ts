@@ -1,6 +1,6 @@
 /**
- * The Azure platform of one stack: resource group, monitoring, ACR, AKS, the MCP workload identity with
- * its federated credential, Key Vault with the API keys, the role assignments between them, and the
+ * The Azure platform of one stack: resource group, monitoring, ACR, AKS, one workload identity with its
+ * federated credential per MCP server, Key Vault with the API keys, the role assignments between them, and the
  * Kubernetes provider for the new cluster. Its outputs are the plain inputs the workloads layer takes.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -8,9 +8,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { StackConfig, sanitizeStackName } from "../config";
-import { azureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
-import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
+import { StackConfig, mcpServerList, sanitizeStackName } from "../config";
+import { azureNames, keyVaultSecretName, serverAzureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
+import { mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
 import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
@@ -35,6 +35,14 @@ export interface AzurePlatformArgs {
     readonly config: StackConfig;
 }
 
+/** What one MCP server's pods need from Azure, and what their first rollout must wait for. */
+export interface ServerIdentity {
+    /** Client id of the server's own user-assigned identity (its ServiceAccount annotation). */
+    readonly clientId: pulumi.Output<string>;
+    /** Its federated credential, its Key Vault roles and its secrets. */
+    readonly dependencies: pulumi.Resource[];
+}
+
 /** Tags on every Azure resource; `environment` is what the policy pack keys prod rules on. */
 export function platformTags(config: StackConfig): Record<string, string> {
     return { ...config.tags, environment: config.environment, project: config.project, stack: config.stack, "managed-by": "pulumi" };
@@ -45,15 +53,14 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
-    readonly identityClientId: pulumi.Output<string>;
     readonly tenantId: pulumi.Output<string>;
     readonly vaultName: pulumi.Output<string>;
     readonly vaultUri: pulumi.Output<string>;
     /** Secret: the converted kubeconfig. */
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
-    /** What the first MCP rollout must wait for: the federated credentials, the vault role and the secrets. */
-    readonly workloadDependencies: pulumi.Resource[];
+    /** Per MCP server: its identity and what its first rollout must wait for. */
+    readonly serverIdentities: Record<string, ServerIdentity>;
     /** The snapshot storage and its identity; undefined when qdrant.backup.enabled is false. */
     readonly backup?: BackupTarget;
 
@@ -127,19 +134,6 @@ export class AzurePlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const identity = new WorkloadIdentity(
-            `${name}-identity`,
-            {
-                resourceGroupName: group.name,
-                location: cfg.location,
-                identityName: fixedNames.identity,
-                oidcIssuerUrl: cluster.oidcIssuerUrl,
-                subjects: [{ namespace: cfg.namespace, serviceAccount: MCP_SERVER_SERVICE_ACCOUNT }],
-                tags,
-            },
-            { parent: this },
-        );
-
         const vault = new SecretsVault(
             `${name}-vault`,
             {
@@ -168,18 +162,44 @@ export class AzurePlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const vaultRole = scopedRoleAssignment(
-            `${name}-mcp-kv-secrets-user`,
-            {
-                scope: vault.id,
-                principalId: identity.principalId,
-                principalType: "ServicePrincipal",
-                roleId: BUILT_IN_ROLES.keyVaultSecretsUser,
-                subscriptionId: client.subscriptionId,
-                description: "MCP server workload identity reads its API keys",
-            },
-            { parent: this },
-        );
+
+        // Each MCP server gets its own identity, trusted only for its own ServiceAccount, and may read only
+        // the secrets it names: Key Vault RBAC accepts a role on one secret (scope .../vaults/<v>/secrets/<s>).
+        // Microsoft advises a vault per application instead, except when secrets are shared between
+        // applications, which is the case here (several servers may read the same LLM key).
+        this.serverIdentities = {};
+        for (const server of mcpServerList(cfg)) {
+            const identity = new WorkloadIdentity(
+                `${name}-${server.name}-identity`,
+                {
+                    resourceGroupName: group.name,
+                    location: cfg.location,
+                    identityName: serverAzureNames(stem, cfg.namespace, server.name).identity,
+                    oidcIssuerUrl: cluster.oidcIssuerUrl,
+                    subjects: [{ namespace: cfg.namespace, serviceAccount: mcpServerServiceAccount(server.name) }],
+                    tags,
+                },
+                { parent: this },
+            );
+            const roles = server.apiKeys.map((key) =>
+                scopedRoleAssignment(
+                    `${name}-${server.name}-kv-${keyVaultSecretName(key)}`,
+                    {
+                        scope: vault.secrets[key].id,
+                        principalId: identity.principalId,
+                        principalType: "ServicePrincipal",
+                        roleId: BUILT_IN_ROLES.keyVaultSecretsUser,
+                        subscriptionId: client.subscriptionId,
+                        description: `MCP server ${server.name} reads ${key}`,
+                    },
+                    { parent: this },
+                ),
+            );
+            this.serverIdentities[server.name] = {
+                clientId: identity.clientId,
+                dependencies: [...identity.credentials, ...roles, ...server.apiKeys.map((key) => vault.secrets[key])],
+            };
+        }
         // The deployer needs Kubernetes RBAC on the cluster it just made: local accounts are off, so
         // without this grant the provider below could not create a single object.
         const adminRole = scopedRoleAssignment(
@@ -235,18 +255,15 @@ export class AzurePlatform extends pulumi.ComponentResource {
         this.clusterName = cluster.name;
         this.oidcIssuerUrl = cluster.oidcIssuerUrl;
         this.registryLoginServer = registry.loginServer;
-        this.identityClientId = identity.clientId;
         this.tenantId = client.tenantId;
         this.vaultName = vault.name;
         this.vaultUri = vault.uri;
-        this.workloadDependencies = [...identity.credentials, vaultRole, ...Object.values(vault.secrets)];
 
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,
             clusterName: this.clusterName,
             oidcIssuerUrl: this.oidcIssuerUrl,
             registryLoginServer: this.registryLoginServer,
-            identityClientId: this.identityClientId,
             vaultName: this.vaultName,
             vaultUri: this.vaultUri,
         });

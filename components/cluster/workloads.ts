@@ -1,11 +1,12 @@
 /**
- * The cluster workloads layer: namespace, network policies, Qdrant and the MCP server, on the cluster
- * behind `provider`. It takes plain inputs from the Azure layer and imports no Azure SDK module, so it
- * could be pointed at another cluster and is tested on its own.
+ * The cluster workloads layer: namespace, network policies, Qdrant and one McpServer per configured server,
+ * on the cluster behind `provider`. It takes plain inputs from the Azure layer and imports no Azure SDK
+ * module, so it could be pointed at another cluster and is tested on its own.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { StackConfig } from "../config";
+import { StackConfig, mcpServerList } from "../config";
+import type { ServerTarget } from "../access";
 import { McpServer } from "./mcp-server";
 import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
@@ -23,32 +24,36 @@ export interface QdrantBackupInputs {
     readonly dependencies?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** What one server takes from the layers before: its identity, image and what its rollout waits for. */
+export interface ServerInputs {
+    /** Client id of the server's own user-assigned identity. */
+    readonly identityClientId: pulumi.Input<string>;
+    /** Fully resolved image reference (registry/repo:tag or @sha256 digest). */
+    readonly image: pulumi.Input<string>;
+    /** Azure resources its first rollout must wait for (its federated credential, Key Vault roles, secrets). */
+    readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
+}
+
 export interface McpWorkloadsArgs {
     /** Kubernetes provider for the cluster the stack made. */
     readonly provider: k8s.Provider;
     /** The validated stack config (only the workload parts are read). */
     readonly config: StackConfig;
-    /** Client id of the user-assigned managed identity the MCP pods federate to. */
-    readonly identityClientId: pulumi.Input<string>;
-    /** Entra tenant id of that identity and of the vault. */
+    /** Per MCP server (every key of config.mcpServers): identity, image, dependencies. */
+    readonly servers: Readonly<Record<string, ServerInputs>>;
+    /** Entra tenant id of the identities and of the vault. */
     readonly tenantId: pulumi.Input<string>;
     /** Name of the Key Vault that holds the API keys. */
     readonly vaultName: pulumi.Input<string>;
-    /** Fully resolved MCP server image reference (registry/repo:tag or @sha256 digest). */
-    readonly image: pulumi.Input<string>;
-    /** Azure resources the first MCP rollout must wait for (federated credential, Key Vault role, secrets). */
-    readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
     /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
     readonly backup?: QdrantBackupInputs;
 }
 
 export class McpWorkloads extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
-    /** `http://<lb-ip>/mcp` from the Service status (ingress ip, or hostname). */
-    readonly endpointUrl: pulumi.Output<string>;
-    readonly mcpServiceName: pulumi.Output<string>;
     readonly qdrantServiceName: pulumi.Output<string>;
-    readonly serviceAccountName: pulumi.Output<string>;
+    /** Each server's Service, in name order: what the edge routes `/mcp/<name>` to and `npm run connect` forwards. */
+    readonly servers: pulumi.Output<ServerTarget[]>;
     /** The backup CronJob's name; undefined without backups. */
     readonly backupCronJobName?: pulumi.Output<string>;
 
@@ -66,20 +71,29 @@ export class McpWorkloads extends pulumi.ComponentResource {
         const guarded = [...namespaced, ...policies.policies];
 
         const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, dependsOn: guarded }, child);
-        const mcp = new McpServer(
-            `${name}-mcp-server`,
-            {
-                config: cfg,
-                identityClientId: args.identityClientId,
-                tenantId: args.tenantId,
-                vaultName: args.vaultName,
-                image: args.image,
-                dependsOn: guarded,
-                // Qdrant first: the server connects at start, and its key Secret must exist for the env var.
-                rolloutDependencies: [...(args.azureDependencies ?? []), qdrant.apiKeySecret, qdrant.statefulSet],
-            },
-            child,
-        );
+        const targets = mcpServerList(cfg).map((server) => {
+            const inputs = args.servers[server.name];
+            if (!inputs) throw new Error(`McpWorkloads: no identity or image for MCP server "${server.name}"`);
+            const mcp = new McpServer(
+                `${name}-${server.name}`,
+                {
+                    config: cfg,
+                    server,
+                    identityClientId: inputs.identityClientId,
+                    tenantId: args.tenantId,
+                    vaultName: args.vaultName,
+                    image: inputs.image,
+                    dependsOn: guarded,
+                    // Qdrant first for its users: the server connects at start, and the key Secret must exist
+                    // for the env var.
+                    rolloutDependencies: [...(inputs.azureDependencies ?? []), ...(server.usesQdrant ? [qdrant.apiKeySecret, qdrant.statefulSet] : [])],
+                },
+                child,
+            );
+            return pulumi
+                .all([mcp.serviceName, namespace.name])
+                .apply(([service, ns]): ServerTarget => ({ name: server.name, namespace: ns, service, port: server.port, path: server.path }));
+        });
 
         if (args.backup) {
             const backup = new QdrantBackup(
@@ -97,16 +111,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
         }
 
         this.namespace = namespace.name;
-        this.endpointUrl = mcp.endpointUrl;
-        this.mcpServiceName = mcp.serviceName;
         this.qdrantServiceName = qdrant.serviceName;
-        this.serviceAccountName = mcp.serviceAccountName;
-        this.registerOutputs({
-            namespace: this.namespace,
-            endpointUrl: this.endpointUrl,
-            mcpServiceName: this.mcpServiceName,
-            qdrantServiceName: this.qdrantServiceName,
-            serviceAccountName: this.serviceAccountName,
-        });
+        this.servers = pulumi.all(targets);
+        this.registerOutputs({ namespace: this.namespace, qdrantServiceName: this.qdrantServiceName, servers: this.servers });
     }
 }

@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { StackConfig } from "../../config";
-import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../../workload-identity";
+import { mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../../workload-identity";
 
 /**
  * A string known now (tests pass plain strings, so the specs are plain objects) or only later (the program
@@ -14,12 +14,10 @@ import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../..
 export type Str = pulumi.Input<string>;
 
 /** The workload config the specs read: nothing Azure-specific. */
-export type WorkloadConfig = Pick<StackConfig, "environment" | "namespace" | "mcpServer" | "endpoint" | "qdrant" | "apiKeys" | "cluster">;
+export type WorkloadConfig = Pick<StackConfig, "environment" | "namespace" | "mcpServers" | "qdrant" | "apiKeys" | "cluster">;
 
 export const PART_OF = "mcp-aks";
 
-/** The MCP server's HTTP port (the image listens on MCP_PORT; the plan fixes it at 3000). */
-export const MCP_PORT = 3000;
 export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
 /** Qdrant's peer-to-peer (Raft and shard transfer) port in cluster mode. */
@@ -27,12 +25,6 @@ export const QDRANT_P2P_PORT = 6335;
 
 /** Fixed object names: index.ts, the client config and operators can rely on them. */
 export const NAMES = {
-    mcp: "mcp-server",
-    mcpServiceAccount: MCP_SERVER_SERVICE_ACCOUNT,
-    mcpConfig: "mcp-server-config",
-    mcpSecretProviderClass: "mcp-server-keyvault",
-    /** The Secret the CSI driver syncs the API keys into (exists only while a pod mounts the volume). */
-    mcpApiKeysSecret: "mcp-server-api-keys",
     qdrant: "qdrant",
     qdrantHeadless: "qdrant-headless",
     qdrantServiceAccount: "qdrant",
@@ -50,7 +42,26 @@ export const NAMES = {
     /** Where the snapshots go and which nodes to ask: read by the CronJob and by the restore Job. */
     qdrantBackupSettings: "qdrant-backup-settings",
     defaultDeny: "default-deny-all",
+    /** The MCP-aware edge (issue 12): the only workload that may call an MCP server. */
+    edge: "mcp-edge",
 } as const;
+
+/** The fixed object names of MCP server `server`: `<server>-mcp` and names derived from it. */
+export function mcpNames(server: string) {
+    const app = mcpServerServiceAccount(server);
+    return {
+        /** Deployment, Service, PDB, HPA, NetworkPolicy and the `app.kubernetes.io/name` label. */
+        app,
+        serviceAccount: app,
+        config: `${app}-config`,
+        secretProviderClass: `${app}-keyvault`,
+        /** The Secret the CSI driver syncs the API keys into (exists only while a pod mounts the volume). */
+        apiKeysSecret: `${app}-api-keys`,
+    };
+}
+
+/** `app.kubernetes.io/component` of every MCP server (the seed's convention). */
+export const MCP_COMPONENT = "mcp-server";
 
 /** Cluster-scoped names carry the namespace, so two stacks sharing a cluster cannot collide. */
 export function priorityClassName(cfg: Pick<WorkloadConfig, "namespace">): string {

@@ -2,8 +2,8 @@
  * Every Kubernetes object of the workloads layer as plain manifests, in creation order. The components
  * create exactly these; tests and tooling render them without the Pulumi runtime.
  */
-import type { StackConfig } from "../../config";
-import { Str } from "./common";
+import { McpServerConfig, StackConfig, mcpServerList } from "../../config";
+import { Str, WorkloadConfig } from "./common";
 import {
     mcpConfigMapManifest,
     mcpDeploymentManifest,
@@ -30,10 +30,12 @@ export * from "./common";
 
 /** The values the Azure layer and the random provider supply. */
 export interface WorkloadInputs<S extends Str = string> {
-    readonly identityClientId: S;
+    /** Client id of each server's own identity, by server name. */
+    readonly identityClientIds: Readonly<Record<string, S>>;
     readonly tenantId: S;
     readonly vaultName: S;
-    readonly image: S;
+    /** Each server's resolved image, by server name. */
+    readonly images: Readonly<Record<string, S>>;
     readonly qdrantApiKey: S;
     /** Client id of the backup identity. */
     readonly backupIdentityClientId: S;
@@ -44,8 +46,22 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly backupImage: S;
 }
 
+/** One server's objects, in creation order; the SecretProviderClass only when it reads keys. */
+export function mcpServerManifests<S extends Str = string>(cfg: WorkloadConfig, server: McpServerConfig, inputs: { clientId: S; tenantId: S; vaultName: S; image: S }) {
+    const identity = { clientId: inputs.clientId, tenantId: inputs.tenantId };
+    const spc = mcpSecretProviderClassManifest(cfg, server, { ...identity, vaultName: inputs.vaultName });
+    return [
+        mcpServiceAccountManifest(cfg, server, identity),
+        mcpConfigMapManifest(cfg, server),
+        ...(spc ? [spc] : []),
+        mcpDeploymentManifest(cfg, server, inputs.image),
+        mcpServiceManifest(cfg, server),
+        mcpPodDisruptionBudgetManifest(cfg, server),
+        mcpHorizontalPodAutoscalerManifest(cfg, server),
+    ];
+}
+
 export function workloadManifests<S extends Str = string>(cfg: StackConfig, inputs: WorkloadInputs<S>) {
-    const identity = { clientId: inputs.identityClientId, tenantId: inputs.tenantId };
     const pdb = qdrantPodDisruptionBudgetManifest(cfg);
     const target = { clientId: inputs.backupIdentityClientId, tenantId: inputs.tenantId, blobEndpoint: inputs.blobEndpoint, containerName: inputs.backupContainer };
     const backup = cfg.qdrant.backup.enabled
@@ -63,12 +79,13 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
         qdrantStatefulSetManifest(cfg),
         ...(pdb ? [pdb] : []),
         ...backup,
-        mcpServiceAccountManifest(cfg, identity),
-        mcpConfigMapManifest(cfg),
-        mcpSecretProviderClassManifest(cfg, { ...identity, vaultName: inputs.vaultName }),
-        mcpDeploymentManifest(cfg, inputs.image),
-        mcpServiceManifest(cfg),
-        mcpPodDisruptionBudgetManifest(cfg),
-        mcpHorizontalPodAutoscalerManifest(cfg),
+        ...mcpServerList(cfg).flatMap((server) =>
+            mcpServerManifests(cfg, server, {
+                clientId: inputs.identityClientIds[server.name],
+                tenantId: inputs.tenantId,
+                vaultName: inputs.vaultName,
+                image: inputs.images[server.name],
+            }),
+        ),
     ];
 }

@@ -1,11 +1,12 @@
 /**
- * Pure specs for the MCP server: ServiceAccount, settings ConfigMap, Key Vault SecretProviderClass,
- * Deployment, LoadBalancer Service, PodDisruptionBudget and HorizontalPodAutoscaler.
+ * Pure specs for one MCP server (an entry of mcpServers): ServiceAccount, settings ConfigMap, Key Vault
+ * SecretProviderClass with only its own keys, Deployment, ClusterIP Service, PodDisruptionBudget and
+ * HorizontalPodAutoscaler, all named `<name>-mcp`.
  */
 import { createHash } from "crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
-import { StackConfig, mcpSettings } from "../../config";
+import type { McpServerConfig } from "../../config";
 import { keyVaultSecretName } from "../../naming";
 import {
     WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
@@ -13,7 +14,7 @@ import {
     WORKLOAD_IDENTITY_USE_LABEL,
 } from "../../workload-identity";
 import {
-    MCP_PORT,
+    MCP_COMPONENT,
     NAMES,
     QDRANT_HTTP_PORT,
     Str,
@@ -21,6 +22,7 @@ import {
     isZoned,
     labels,
     oneAtATimePodDisruptionBudget,
+    mcpNames,
     priorityClassName,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
@@ -35,9 +37,9 @@ export const MCP_DATA_PATH = "/app/data";
 /** Where the CSI driver mounts the API keys as files, one per key, named like the env var. */
 export const MCP_SECRETS_PATH = "/mnt/secrets-store";
 /**
- * Seconds the kubelet waits before SIGTERM. The endpoint is removed from the Service at once, but the
- * Azure LB health probe (5 s interval, 2 failures) and the node's service rules need a few seconds to
- * stop sending new connections; without the pause, clients still arriving get refused.
+ * Seconds the kubelet waits before SIGTERM. The endpoint is removed from the Service at once, but every
+ * node's service rules (and the edge's view of the endpoints) need a few seconds to stop sending new
+ * connections; without the pause, requests still arriving get refused.
  */
 export const PRE_STOP_SLEEP_SECONDS = 15;
 /**
@@ -50,44 +52,43 @@ export const TERMINATION_GRACE_SECONDS = 120;
  * pause, less a margin so the server exits on its own well before the kubelet's SIGKILL.
  */
 export const SHUTDOWN_TIMEOUT_SECONDS = TERMINATION_GRACE_SECONDS - PRE_STOP_SLEEP_SECONDS - 15;
-/** ClientIP affinity lifetime: the kube-proxy default (3 h), long enough for a working MCP session. */
-export const SESSION_AFFINITY_SECONDS = 10800;
-
-export const MCP_COMPONENT = "server";
+/** The server container's name, the same in every server's pods. */
+export const MCP_CONTAINER = "mcp-server";
 
 /** Setting names Polaris (sensitiveConfigmapContent) would flag although they hold no secret. */
 const BENIGN_SENSITIVE_LOOKING = new Set(["LLM_MAX_TOKENS"]);
 const SENSITIVE_NAME = /password|token|bearer|secret|^AZURE_.+KEY$/i;
 
-/** The ConfigMap data: the stack's settings plus the wiring values the platform owns. */
-export function mcpServerSettings(cfg: StackConfig): Record<string, string> {
+/** The ConfigMap data: the server's settings plus the wiring values the platform owns. */
+export function mcpServerSettings(cfg: Pick<WorkloadConfig, "namespace">, server: McpServerConfig): Record<string, string> {
     return {
-        ...mcpSettings(cfg),
-        MCP_PORT: String(MCP_PORT),
-        // All interfaces: the Service and the kubelet probes reach the pod on its pod IP, not loopback.
+        ...server.settings,
+        MCP_PORT: String(server.port),
+        // All interfaces: the Service, the kubelet probes and a port-forward (loopback) all reach it.
         MCP_HOST: "0.0.0.0",
-        QDRANT_URL: `http://${NAMES.qdrant}.${cfg.namespace}.svc.cluster.local:${QDRANT_HTTP_PORT}`,
+        ...(server.usesQdrant ? { QDRANT_URL: `http://${NAMES.qdrant}.${cfg.namespace}.svc.cluster.local:${QDRANT_HTTP_PORT}` } : {}),
         SQLITE_PATH: `${MCP_DATA_PATH}/crypto_docs.db`,
         // Names only: which keys the server should find under MCP_SECRETS_PATH (its secrets_status tool).
-        MCP_API_KEYS: cfg.apiKeys.join(","),
+        MCP_API_KEYS: server.apiKeys.join(","),
         MCP_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_SECONDS * 1000),
         // QDRANT_API_KEY is deliberately absent: it comes from the Qdrant key Secret (secretKeyRef).
     };
 }
 
-export function mcpConfigMapManifest(cfg: StackConfig) {
-    const data = mcpServerSettings(cfg);
+export function mcpConfigMapManifest(cfg: Pick<WorkloadConfig, "namespace">, server: McpServerConfig) {
+    const n = mcpNames(server.name);
+    const data = mcpServerSettings(cfg, server);
     const flagged = Object.keys(data).filter((k) => SENSITIVE_NAME.test(k));
     // LLM_MAX_TOKENS is a token *count*; exempt only when every flagged key is known to be harmless, so a
-    // real secret someone adds to mcpServer.settings still fails the audit.
+    // real secret someone adds to mcpServers.<name>.settings still fails the audit.
     const exempt = flagged.length > 0 && flagged.every((k) => BENIGN_SENSITIVE_LOOKING.has(k));
     return {
         apiVersion: "v1",
         kind: "ConfigMap",
         metadata: {
-            name: NAMES.mcpConfig,
+            name: n.config,
             namespace: cfg.namespace,
-            labels: labels(NAMES.mcp, MCP_COMPONENT),
+            labels: labels(n.app, MCP_COMPONENT),
             ...(exempt ? { annotations: { "polaris.fairwinds.com/sensitiveConfigmapContent-exempt": "true" } } : {}),
         },
         data,
@@ -100,14 +101,15 @@ export interface FederatedIdentity<S extends Str = string> {
     readonly tenantId: S;
 }
 
-export function mcpServiceAccountManifest<S extends Str = string>(cfg: Pick<WorkloadConfig, "namespace">, identity: FederatedIdentity<S>) {
+export function mcpServiceAccountManifest<S extends Str = string>(cfg: Pick<WorkloadConfig, "namespace">, server: Pick<McpServerConfig, "name">, identity: FederatedIdentity<S>) {
+    const n = mcpNames(server.name);
     return {
         apiVersion: "v1",
         kind: "ServiceAccount",
         metadata: {
-            name: NAMES.mcpServiceAccount,
+            name: n.serviceAccount,
             namespace: cfg.namespace,
-            labels: labels(NAMES.mcp, MCP_COMPONENT),
+            labels: labels(n.app, MCP_COMPONENT),
             annotations: {
                 [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: identity.clientId,
                 [WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION]: identity.tenantId,
@@ -134,11 +136,18 @@ export function keyVaultObjects(apiKeys: readonly string[]): string {
     return YAML.stringify({ array });
 }
 
-export function mcpSecretProviderClassManifest<S extends Str = string>(cfg: Pick<WorkloadConfig, "namespace" | "apiKeys">, vault: VaultAccess<S>) {
+/**
+ * The server's own keys only: the identity could not read any other secret anyway (its Key Vault roles are
+ * per secret), and a key the server does not need never lands in its pods. Undefined for a server without
+ * keys, which then mounts no vault volume at all.
+ */
+export function mcpSecretProviderClassManifest<S extends Str = string>(cfg: Pick<WorkloadConfig, "namespace">, server: Pick<McpServerConfig, "name" | "apiKeys">, vault: VaultAccess<S>) {
+    if (server.apiKeys.length === 0) return undefined;
+    const n = mcpNames(server.name);
     return {
         apiVersion: "secrets-store.csi.x-k8s.io/v1" as const,
         kind: "SecretProviderClass" as const,
-        metadata: { name: NAMES.mcpSecretProviderClass, namespace: cfg.namespace, labels: labels(NAMES.mcp, MCP_COMPONENT) },
+        metadata: { name: n.secretProviderClass, namespace: cfg.namespace, labels: labels(n.app, MCP_COMPONENT) },
         spec: {
             provider: "azure",
             parameters: {
@@ -152,16 +161,16 @@ export function mcpSecretProviderClassManifest<S extends Str = string>(cfg: Pick
                 // AKS add-on versions read only tenantId. Both carry the same value.
                 tenantID: vault.tenantId,
                 tenantId: vault.tenantId,
-                objects: keyVaultObjects(cfg.apiKeys),
+                objects: keyVaultObjects(server.apiKeys),
             },
             // Env vars cannot read files, so the driver also syncs the keys into a Secret. It exists only
             // while at least one pod mounts the volume, which the Deployment always does.
             secretObjects: [
                 {
-                    secretName: NAMES.mcpApiKeysSecret,
+                    secretName: n.apiKeysSecret,
                     type: "Opaque",
-                    labels: labels(NAMES.mcp, MCP_COMPONENT),
-                    data: cfg.apiKeys.map((envName) => ({ objectName: envName, key: envName })),
+                    labels: labels(n.app, MCP_COMPONENT),
+                    data: server.apiKeys.map((envName) => ({ objectName: envName, key: envName })),
                 },
             ],
         },
@@ -174,7 +183,9 @@ export function settingsChecksum(settings: Record<string, string>): string {
     return createHash("sha256").update(canonical).digest("hex");
 }
 
-function mcpContainerBase<S extends Str>(cfg: WorkloadConfig, image: S) {
+function mcpContainerBase<S extends Str>(server: McpServerConfig, image: S) {
+    const n = mcpNames(server.name);
+    const hasKeys = server.apiKeys.length > 0;
     return {
         image,
         // Re-resolve the tag on every start so a re-pushed tag cannot run stale; the kubelet also re-checks
@@ -182,42 +193,41 @@ function mcpContainerBase<S extends Str>(cfg: WorkloadConfig, image: S) {
         imagePullPolicy: "Always",
         securityContext: restrictedContainerSecurityContext(),
         resources: {
-            requests: { cpu: cfg.mcpServer.resources.requests.cpu, memory: cfg.mcpServer.resources.requests.memory },
-            limits: { cpu: cfg.mcpServer.resources.limits.cpu, memory: cfg.mcpServer.resources.limits.memory },
+            requests: { cpu: server.resources.requests.cpu, memory: server.resources.requests.memory },
+            limits: { cpu: server.resources.limits.cpu, memory: server.resources.limits.memory },
         },
-        envFrom: [{ configMapRef: { name: NAMES.mcpConfig } }, { secretRef: { name: NAMES.mcpApiKeysSecret } }],
-        env: [
-            {
-                name: "QDRANT_API_KEY",
-                valueFrom: { secretKeyRef: { name: NAMES.qdrantApiKeySecret, key: NAMES.qdrantApiKeySecretKey } },
-            },
-        ],
+        envFrom: [{ configMapRef: { name: n.config } }, ...(hasKeys ? [{ secretRef: { name: n.apiKeysSecret } }] : [])],
+        // Only a server that uses Qdrant learns its key.
+        env: server.usesQdrant
+            ? [{ name: "QDRANT_API_KEY", valueFrom: { secretKeyRef: { name: NAMES.qdrantApiKeySecret, key: NAMES.qdrantApiKeySecretKey } } }]
+            : [],
         volumeMounts: [
             { name: "data", mountPath: MCP_DATA_PATH },
             { name: "tmp", mountPath: "/tmp" },
-            { name: "api-keys", mountPath: MCP_SECRETS_PATH, readOnly: true },
+            ...(hasKeys ? [{ name: "api-keys", mountPath: MCP_SECRETS_PATH, readOnly: true }] : []),
         ],
     };
 }
 
-export function mcpServerPodSpec<S extends Str = string>(cfg: WorkloadConfig, image: S) {
-    const base = mcpContainerBase(cfg, image);
-    const probe = (path: "/health" | "/ready", periodSeconds: number, failureThreshold: number, timeoutSeconds: number) => ({
+export function mcpServerPodSpec<S extends Str = string>(cfg: Pick<WorkloadConfig, "namespace" | "cluster">, server: McpServerConfig, image: S) {
+    const n = mcpNames(server.name);
+    const base = mcpContainerBase(server, image);
+    const probe = (path: string, periodSeconds: number, failureThreshold: number, timeoutSeconds: number) => ({
         httpGet: { path, port: "http" },
         periodSeconds,
         failureThreshold,
         timeoutSeconds,
     });
-    const init = cfg.mcpServer.indexInitCommand;
+    const init = server.indexInitCommand;
     return {
-        serviceAccountName: NAMES.mcpServiceAccount,
+        serviceAccountName: n.serviceAccount,
         automountServiceAccountToken: false,
         // Service links would inject QDRANT_PORT=tcp://... and similar, which collide with app settings.
         enableServiceLinks: false,
         priorityClassName: priorityClassName(cfg),
         securityContext: restrictedPodSecurityContext(MCP_UID),
         terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-        topologySpreadConstraints: spreadConstraints(NAMES.mcp, isZoned(cfg), "pod-template-hash"),
+        topologySpreadConstraints: spreadConstraints(n.app, isZoned(cfg), "pod-template-hash"),
         ...(init.length > 0
             ? {
                   // Fills this replica's own index before the server starts: same image, same limits and
@@ -228,15 +238,15 @@ export function mcpServerPodSpec<S extends Str = string>(cfg: WorkloadConfig, im
         containers: [
             {
                 ...base,
-                name: NAMES.mcp,
-                ports: [{ name: "http", containerPort: MCP_PORT, protocol: "TCP" }],
+                name: MCP_CONTAINER,
+                ports: [{ name: "http", containerPort: server.port, protocol: "TCP" }],
                 // Loading the index can take a while; liveness and readiness start only after this passes.
-                startupProbe: probe("/health", 5, 60, 3),
+                startupProbe: probe(server.healthPath, 5, 60, 3),
                 // /ready also proves Qdrant answers with the shared API key, and fails while the server drains;
                 // /health (liveness) never depends on Qdrant, so a Qdrant outage takes pods out of the Service
                 // without restarting them.
-                readinessProbe: probe("/ready", 10, 3, 3),
-                livenessProbe: probe("/health", 20, 3, 5),
+                readinessProbe: probe(server.readyPath, 10, 3, 3),
+                livenessProbe: probe(server.healthPath, 20, 3, 5),
                 lifecycle: {
                     // The kubelet itself sleeps (K8s >= 1.30): no shell or `sleep` binary is needed in the
                     // image, nothing is exec'd into a read-only, capability-less container, and a distroless
@@ -248,26 +258,26 @@ export function mcpServerPodSpec<S extends Str = string>(cfg: WorkloadConfig, im
         volumes: [
             // Per replica, not a shared ReadWriteOnce disk: a disk attaches to one node, so a second replica
             // elsewhere could never start (DESIGN.md "MCP data"). Each pod builds or fills its own index.
-            { name: "data", emptyDir: { sizeLimit: cfg.mcpServer.dataVolumeSize } },
+            { name: "data", emptyDir: { sizeLimit: server.dataVolumeSize } },
             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-            {
-                name: "api-keys",
-                csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: NAMES.mcpSecretProviderClass } },
-            },
+            ...(server.apiKeys.length > 0
+                ? [{ name: "api-keys", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: n.secretProviderClass } } }]
+                : []),
         ],
     } satisfies k8s.types.input.core.v1.PodSpec;
 }
 
-export function mcpDeploymentManifest<S extends Str = string>(cfg: StackConfig, image: S) {
-    const podLabels = { ...labels(NAMES.mcp, MCP_COMPONENT), [WORKLOAD_IDENTITY_USE_LABEL]: "true" };
+export function mcpDeploymentManifest<S extends Str = string>(cfg: Pick<WorkloadConfig, "namespace" | "cluster">, server: McpServerConfig, image: S) {
+    const n = mcpNames(server.name);
+    const podLabels = { ...labels(n.app, MCP_COMPONENT), [WORKLOAD_IDENTITY_USE_LABEL]: "true" };
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
-        metadata: { name: NAMES.mcp, namespace: cfg.namespace, labels: labels(NAMES.mcp, MCP_COMPONENT) },
+        metadata: { name: n.app, namespace: cfg.namespace, labels: labels(n.app, MCP_COMPONENT) },
         spec: {
             // No `replicas`: the HPA owns the count; a declared value would be reset on every update
             // (DESIGN.md pitfall 3).
-            selector: { matchLabels: selectorLabels(NAMES.mcp) },
+            selector: { matchLabels: selectorLabels(n.app) },
             revisionHistoryLimit: 5,
             minReadySeconds: 10,
             strategy: {
@@ -278,59 +288,41 @@ export function mcpDeploymentManifest<S extends Str = string>(cfg: StackConfig, 
             template: {
                 metadata: {
                     labels: podLabels,
-                    annotations: { "mcp-aks/settings-checksum": settingsChecksum(mcpServerSettings(cfg)) },
+                    annotations: { "mcp-aks/settings-checksum": settingsChecksum(mcpServerSettings(cfg, server)) },
                 },
-                spec: mcpServerPodSpec(cfg, image),
+                spec: mcpServerPodSpec(cfg, server, image),
             },
         },
     } satisfies k8s.types.input.apps.v1.Deployment;
 }
 
-export const AZURE_LB_ANNOTATIONS = {
-    healthProbePath: "service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path",
-    idleTimeout: "service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout",
-    internal: "service.beta.kubernetes.io/azure-load-balancer-internal",
-} as const;
-
-export function mcpServiceManifest(cfg: Pick<WorkloadConfig, "namespace" | "endpoint">) {
-    const annotations: Record<string, string> = {
-        // Used by the cloud provider while externalTrafficPolicy is Cluster; with Local (below) it probes
-        // the node's health-check port instead. Kept so a switch of policy never falls back to a bare TCP probe.
-        [AZURE_LB_ANNOTATIONS.healthProbePath]: "/health",
-        // The 4-minute default silently cuts idle SSE streams (DESIGN.md pitfall 5).
-        [AZURE_LB_ANNOTATIONS.idleTimeout]: String(cfg.endpoint.idleTimeoutMinutes),
-    };
-    if (cfg.endpoint.internal) annotations[AZURE_LB_ANNOTATIONS.internal] = "true";
+/**
+ * ClusterIP only: the edge is the one way in (and `npm run connect` until it exists), so no MCP server is
+ * ever a load balancer of its own. No session affinity either: the client address here is an edge pod, so
+ * ClientIP affinity would pin all its sessions to one replica and leave the HPA's new replicas idle; the
+ * edge routes sessions itself.
+ */
+export function mcpServiceManifest(cfg: Pick<WorkloadConfig, "namespace">, server: Pick<McpServerConfig, "name" | "port">) {
+    const n = mcpNames(server.name);
     return {
         apiVersion: "v1",
         kind: "Service",
-        metadata: { name: NAMES.mcp, namespace: cfg.namespace, labels: labels(NAMES.mcp, MCP_COMPONENT), annotations },
+        metadata: { name: n.app, namespace: cfg.namespace, labels: labels(n.app, MCP_COMPONENT) },
         spec: {
-            type: "LoadBalancer",
-            selector: selectorLabels(NAMES.mcp),
-            ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
-            // Local: the LB sends traffic only to nodes with a ready MCP pod, and the node forwards only to
-            // its own pods, without SNAT. So (1) pods see the client's address, which ClientIP affinity keys
-            // on and the NetworkPolicy checks against sourceRanges; (2) the cloud provider maps ClientIP
-            // affinity to the LB's SourceIP distribution, so a client keeps reaching the same node, and that
-            // node the same pod; (3) a node whose pods are all terminating fails the LB probe while their
-            // streams drain. Trade-off: the LB then probes the node's health-check port, which reflects pod
-            // readiness (our /health probe), instead of requesting /health itself.
-            externalTrafficPolicy: "Local",
-            // MCP sessions live in one replica's memory (DESIGN.md pitfall 5).
-            sessionAffinity: "ClientIP",
-            sessionAffinityConfig: { clientIP: { timeoutSeconds: SESSION_AFFINITY_SECONDS } },
-            ...(cfg.endpoint.sourceRanges.length > 0 ? { loadBalancerSourceRanges: [...cfg.endpoint.sourceRanges] } : {}),
+            type: "ClusterIP",
+            selector: selectorLabels(n.app),
+            ports: [{ name: "http", port: server.port, targetPort: "http", protocol: "TCP", appProtocol: "http" }],
         },
     } satisfies k8s.types.input.core.v1.Service;
 }
 
-export function mcpPodDisruptionBudgetManifest(cfg: Pick<WorkloadConfig, "namespace">) {
+export function mcpPodDisruptionBudgetManifest(cfg: Pick<WorkloadConfig, "namespace">, server: Pick<McpServerConfig, "name">) {
     // One pod at a time, whatever the HPA's count: with minReplicas 1 a drain still proceeds.
-    return oneAtATimePodDisruptionBudget(cfg, NAMES.mcp, MCP_COMPONENT);
+    return oneAtATimePodDisruptionBudget(cfg, mcpNames(server.name).app, MCP_COMPONENT);
 }
 
-export function mcpHorizontalPodAutoscalerManifest(cfg: Pick<WorkloadConfig, "namespace" | "mcpServer">) {
+export function mcpHorizontalPodAutoscalerManifest(cfg: Pick<WorkloadConfig, "namespace">, server: McpServerConfig) {
+    const n = mcpNames(server.name);
     const utilization = (name: string, averageUtilization: number) => ({
         type: "Resource",
         resource: { name, target: { type: "Utilization", averageUtilization } },
@@ -338,14 +330,14 @@ export function mcpHorizontalPodAutoscalerManifest(cfg: Pick<WorkloadConfig, "na
     return {
         apiVersion: "autoscaling/v2",
         kind: "HorizontalPodAutoscaler",
-        metadata: { name: NAMES.mcp, namespace: cfg.namespace, labels: labels(NAMES.mcp, MCP_COMPONENT) },
+        metadata: { name: n.app, namespace: cfg.namespace, labels: labels(n.app, MCP_COMPONENT) },
         spec: {
-            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: NAMES.mcp },
-            minReplicas: cfg.mcpServer.minReplicas,
-            maxReplicas: cfg.mcpServer.maxReplicas,
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.app },
+            minReplicas: server.minReplicas,
+            maxReplicas: server.maxReplicas,
             metrics: [
-                utilization("cpu", cfg.mcpServer.targetCpuUtilization),
-                utilization("memory", cfg.mcpServer.targetMemoryUtilization),
+                utilization("cpu", server.targetCpuUtilization),
+                utilization("memory", server.targetMemoryUtilization),
             ],
             behavior: {
                 // Removing a replica ends the sessions pinned to it: wait for a sustained drop and remove
@@ -355,16 +347,4 @@ export function mcpHorizontalPodAutoscalerManifest(cfg: Pick<WorkloadConfig, "na
             },
         },
     } satisfies k8s.types.input.autoscaling.v2.HorizontalPodAutoscaler;
-}
-
-/** Shape of the Service status the endpoint is read from. */
-export interface LoadBalancerStatus {
-    readonly loadBalancer?: { readonly ingress?: ReadonlyArray<{ readonly ip?: string; readonly hostname?: string }> };
-}
-
-/** `http://<address>/mcp` from the Service status, or "" while Azure has not assigned an address. */
-export function endpointUrlFromStatus(status: LoadBalancerStatus | undefined): string {
-    const ingress = status?.loadBalancer?.ingress?.[0];
-    const host = ingress?.ip || ingress?.hostname;
-    return host ? `http://${host}/mcp` : "";
 }

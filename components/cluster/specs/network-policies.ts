@@ -1,9 +1,10 @@
 /**
- * Pure specs for the namespace's NetworkPolicies: deny everything, then allow exactly the flows the MCP
+ * Pure specs for the namespace's NetworkPolicies: deny everything, then allow exactly the flows each MCP
  * server and Qdrant need. Enforced by Cilium (DESIGN.md "Network policy").
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { MCP_PORT, NAMES, PART_OF, QDRANT_GRPC_PORT, QDRANT_HTTP_PORT, QDRANT_P2P_PORT, WorkloadConfig, selectorLabels } from "./common";
+import { McpServerConfig, mcpServerList } from "../../config";
+import { NAMES, PART_OF, QDRANT_GRPC_PORT, QDRANT_HTTP_PORT, QDRANT_P2P_PORT, WorkloadConfig, mcpNames, selectorLabels } from "./common";
 import { isQdrantCluster } from "./qdrant";
 
 /** RFC 1918, CGNAT (RFC 6598) and link-local (IMDS at 169.254.169.254): never reachable as "the internet". */
@@ -62,22 +63,24 @@ export function defaultDenyPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">
     } satisfies k8s.types.input.networking.v1.NetworkPolicy;
 }
 
-export function mcpServerPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | "endpoint">) {
-    // The Service keeps client addresses (externalTrafficPolicy: Local), so the pods can enforce the
-    // endpoint's source ranges too, behind the LB's own filter. Without ranges, any source may connect
-    // on the server port (the LB decides who reaches it).
-    const from = cfg.endpoint.sourceRanges.map((cidr) => ({ ipBlock: { cidr } }));
+/**
+ * One server's flows. In: only the edge's pods of this namespace, only on the server's port (a bare
+ * podSelector never matches pods of other namespaces). Out: DNS, Qdrant when the server uses it, and HTTPS
+ * to public addresses for its APIs. `kubectl port-forward` (npm run connect) is not affected: it enters the
+ * pod's network namespace on loopback, past the policy.
+ */
+export function mcpServerPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">, server: Pick<McpServerConfig, "name" | "port" | "usesQdrant">) {
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: meta(cfg, NAMES.mcp),
+        metadata: meta(cfg, mcpNames(server.name).app),
         spec: {
-            podSelector: { matchLabels: selectorLabels(NAMES.mcp) },
+            podSelector: { matchLabels: selectorLabels(mcpNames(server.name).app) },
             policyTypes: ["Ingress", "Egress"],
-            ingress: [{ ...(from.length > 0 ? { from } : {}), ports: [{ protocol: "TCP", port: MCP_PORT }] }],
+            ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(NAMES.edge) } }], ports: [{ protocol: "TCP", port: server.port }] }],
             egress: [
                 dnsEgressRule(),
-                { to: [qdrantPods()], ports: qdrantPorts() },
+                ...(server.usesQdrant ? [{ to: [qdrantPods()], ports: qdrantPorts() }] : []),
                 // LLM APIs, Tavily and the Entra ID token exchange of workload identity.
                 publicHttpsEgressRule(),
             ],
@@ -85,9 +88,14 @@ export function mcpServerPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | 
     } satisfies k8s.types.input.networking.v1.NetworkPolicy;
 }
 
-export function qdrantPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | "qdrant">) {
+export function qdrantPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | "qdrant" | "mcpServers">) {
     const cluster = isQdrantCluster(cfg);
     const backup = cfg.qdrant.backup.enabled;
+    // One peer per server that uses Qdrant; with none, no rule for them (a rule with no `from` at all
+    // would admit everyone).
+    const clients = mcpServerList(cfg)
+        .filter((s) => s.usesQdrant)
+        .map((s) => ({ podSelector: { matchLabels: selectorLabels(mcpNames(s.name).app) } }));
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
@@ -96,8 +104,9 @@ export function qdrantPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | "qd
             podSelector: { matchLabels: selectorLabels(NAMES.qdrant) },
             policyTypes: ["Ingress", "Egress"],
             ingress: [
-                // Only MCP server pods of this namespace (a bare podSelector never matches other namespaces).
-                { from: [{ podSelector: { matchLabels: selectorLabels(NAMES.mcp) } }], ports: qdrantPorts() },
+                // Only the MCP servers of this namespace that use Qdrant (a bare podSelector never matches
+                // other namespaces).
+                ...(clients.length > 0 ? [{ from: clients, ports: qdrantPorts() }] : []),
                 // The backup and restore jobs use the REST API only.
                 ...(backup ? [{ from: [{ podSelector: { matchLabels: selectorLabels(NAMES.qdrantBackup) } }], ports: [{ protocol: "TCP", port: QDRANT_HTTP_PORT }] }] : []),
                 // Raft and shard transfers: between Qdrant pods only, on the p2p port only.
@@ -122,10 +131,10 @@ export function qdrantBackupPolicyManifest(cfg: Pick<WorkloadConfig, "namespace"
     } satisfies k8s.types.input.networking.v1.NetworkPolicy;
 }
 
-export function networkPolicyManifests(cfg: Pick<WorkloadConfig, "namespace" | "endpoint" | "qdrant">) {
+export function networkPolicyManifests(cfg: Pick<WorkloadConfig, "namespace" | "qdrant" | "mcpServers">) {
     return [
         defaultDenyPolicyManifest(cfg),
-        mcpServerPolicyManifest(cfg),
+        ...mcpServerList(cfg).map((s) => mcpServerPolicyManifest(cfg, s)),
         qdrantPolicyManifest(cfg),
         ...(cfg.qdrant.backup.enabled ? [qdrantBackupPolicyManifest(cfg)] : []),
     ];

@@ -1,0 +1,75 @@
+/**
+ * Pure: how MCP clients reach the stack's servers. The stack output `servers` lists each server's Service
+ * (the edge routes `/mcp/<name>` to it); `npm run connect` port-forwards to each one through the Kubernetes
+ * API server, and the client configs point at the resulting localhost URLs. Both take their targets and
+ * URLs from forwardTargets, the one place a client URL is made.
+ */
+
+/** One MCP server in the cluster, as the stack output `servers` lists it. */
+export interface ServerTarget {
+    /** The server's name (the key of mcpServers). */
+    readonly name: string;
+    /** Namespace of its Service. */
+    readonly namespace: string;
+    /** Its ClusterIP Service (`<name>-mcp`). */
+    readonly service: string;
+    /** The Service port. */
+    readonly port: number;
+    /** The HTTP path of its MCP endpoint, e.g. /mcp. */
+    readonly path: string;
+}
+
+/** One port-forward `npm run connect` opens, and the URL a client uses through it. */
+export interface ForwardTarget {
+    readonly name: string;
+    readonly namespace: string;
+    /** `service/<name>`, as kubectl port-forward takes it. */
+    readonly resource: string;
+    readonly remotePort: number;
+    readonly localPort: number;
+    readonly url: string;
+}
+
+/**
+ * Local ports are assigned in name order from here, so they are the same on every run and on every
+ * laptop: a client config written once keeps working. Above the usual development ports (3000, 8080).
+ */
+export const FIRST_LOCAL_PORT = 18080;
+
+const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/** Checks an unknown value (the `servers` stack output) and returns typed targets in name order. */
+export function parseServerTargets(value: unknown): ServerTarget[] {
+    if (!Array.isArray(value)) throw new Error("servers must be a list of { name, namespace, service, port, path }");
+    const seen = new Set<string>();
+    const targets = value.map((item, i): ServerTarget => {
+        const r = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
+        const where = `servers[${i}]`;
+        for (const field of ["name", "namespace", "service", "path"]) {
+            if (typeof r[field] !== "string" || r[field] === "") throw new Error(`${where}.${field} must be a non-empty string`);
+        }
+        if (!NAME.test(r.name as string)) throw new Error(`${where}.name ${JSON.stringify(r.name)} is not a server name (a DNS label)`);
+        if (seen.has(r.name as string)) throw new Error(`${where}.name ${JSON.stringify(r.name)} appears twice`);
+        seen.add(r.name as string);
+        if (!Number.isInteger(r.port) || (r.port as number) < 1 || (r.port as number) > 65535) throw new Error(`${where}.port must be a port number`);
+        if (!PATH.test(r.path as string)) throw new Error(`${where}.path ${JSON.stringify(r.path)} is not an absolute URL path`);
+        return { name: r.name as string, namespace: r.namespace as string, service: r.service as string, port: r.port as number, path: r.path as string };
+    });
+    return targets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The port-forwards for the servers, each with its fixed local port and the URL clients use. */
+export function forwardTargets(servers: readonly ServerTarget[]): ForwardTarget[] {
+    return [...servers]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((s, i) => {
+            const localPort = FIRST_LOCAL_PORT + i;
+            return { name: s.name, namespace: s.namespace, resource: `service/${s.service}`, remotePort: s.port, localPort, url: `http://localhost:${localPort}${s.path}` };
+        });
+}
+
+/** The URL of each server as MCP clients see it: name and URL, in name order. */
+export function clientUrls(servers: readonly ServerTarget[]): Array<{ name: string; url: string }> {
+    return forwardTargets(servers).map(({ name, url }) => ({ name, url }));
+}

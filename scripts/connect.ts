@@ -1,0 +1,248 @@
+/**
+ * Reaches a stack's MCP servers from a laptop without any public endpoint:
+ *
+ *   npm run connect -- --stack dev
+ *
+ * Reads the stack's `servers` and `kubeconfig` outputs, and runs one `kubectl port-forward` per server
+ * through the Kubernetes API server, which admits only Entra ID users with Azure RBAC on the cluster (the
+ * kubeconfig signs in with kubelogin). Prints the localhost URL of each server and keeps the forwards up
+ * until Ctrl+C. The targets come from forwardTargets (components/access.ts), the same data the client
+ * configs use, so their URLs always match.
+ */
+import { ChildProcess, execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ForwardTarget, forwardTargets, parseServerTargets } from "../components/access";
+import { STACK_OUTPUTS } from "../components/client-config";
+import { CliError, describePulumiFailure } from "./client-config";
+
+export const USAGE = `Usage: npm run connect -- [--stack <stack>]
+
+  Port-forwards each MCP server of the stack to localhost through the Kubernetes API server, prints the
+  URLs and keeps the forwards open until Ctrl+C. Needs the Pulumi CLI, kubectl and kubelogin on PATH
+  (\`az aks install-cli\` installs both) and an \`az login\` as a user with Azure RBAC on the cluster.
+
+  --stack   Pulumi stack to read (default: the selected stack)`;
+
+/** A forward that fails this many times in a row without ever becoming ready stops the command. */
+export const MAX_FAILED_STARTS = 3;
+/** Pause before a forward that broke (a pod restarted, the connection dropped) is opened again. */
+export const RESTART_DELAY_MS = 1000;
+
+export interface ConnectDeps {
+    /** Runs `pulumi <args>` and resolves with its stdout; rejects with an error carrying `code` and `stderr`. */
+    runPulumi(args: readonly string[]): Promise<string>;
+    /** Starts `kubectl <args>`; the default finds kubectl on env.PATH. */
+    spawnKubectl(args: readonly string[]): ChildProcess;
+    stdout(text: string): void;
+    stderr(text: string): void;
+    /** Resolves when the user wants to stop (Ctrl+C or SIGTERM by default). */
+    stopRequested(): Promise<void>;
+    /** Directory for the temporary kubeconfig. */
+    tmpdir: string;
+    /** Pause before a broken forward is reopened. */
+    restartDelayMs: number;
+}
+
+export interface ConnectArgs {
+    stack?: string;
+    help: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): ConnectArgs {
+    const args: ConnectArgs = { help: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--help" || arg === "-h") args.help = true;
+        else if (arg.startsWith("--stack=")) args.stack = arg.slice("--stack=".length);
+        else if (arg === "--stack" || arg === "-s") {
+            const v = argv[++i];
+            if (v === undefined || v === "" || v.startsWith("-")) throw new CliError(`--stack needs a value\n${USAGE}`, 2);
+            args.stack = v;
+        } else throw new CliError(`unknown argument "${arg}"\n${USAGE}`, 2);
+    }
+    if (args.stack === "") throw new CliError(`--stack needs a value\n${USAGE}`, 2);
+    return args;
+}
+
+/** The kubectl command line of one forward. */
+export function kubectlArgs(kubeconfig: string, target: ForwardTarget): string[] {
+    return ["--kubeconfig", kubeconfig, "port-forward", "--namespace", target.namespace, target.resource, `${target.localPort}:${target.remotePort}`];
+}
+
+/** The lines printed once every forward is up. */
+export function urlList(stack: string, targets: readonly ForwardTarget[]): string {
+    const width = Math.max(...targets.map((t) => t.name.length));
+    const lines = targets.map((t) => `  ${t.name.padEnd(width)}  ${t.url}`);
+    return `MCP servers of stack "${stack}", forwarded through the Kubernetes API server:\n${lines.join("\n")}\nPress Ctrl+C to stop.\n`;
+}
+
+async function pulumi(deps: ConnectDeps, args: readonly string[], stack: string | undefined): Promise<string> {
+    try {
+        return await deps.runPulumi(args);
+    } catch (err) {
+        throw describePulumiFailure(err, stack);
+    }
+}
+
+/** The stack's forward targets and its kubeconfig. */
+export async function readStack(deps: ConnectDeps, requested: string | undefined): Promise<{ stack: string; targets: ForwardTarget[]; kubeconfig: string }> {
+    const stack = requested ?? (await pulumi(deps, ["stack", "--show-name"], undefined)).trim();
+    if (stack === "") throw new CliError("no Pulumi stack selected; pass --stack dev (or run `pulumi stack select dev`) and run again");
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = JSON.parse(await pulumi(deps, ["stack", "output", "--json", "--stack", stack], stack));
+    } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`\`pulumi stack output --json\` returned something that is not JSON (${(e as Error).message})`);
+    }
+    const raw = outputs?.[STACK_OUTPUTS.servers];
+    if (raw === undefined || raw === null) {
+        throw new CliError(`stack "${stack}" has no ${STACK_OUTPUTS.servers} output yet: run \`pulumi up --stack ${stack}\` first, then run again`);
+    }
+    let targets: ForwardTarget[];
+    try {
+        targets = forwardTargets(parseServerTargets(raw));
+    } catch (e) {
+        throw new CliError(`stack "${stack}": output ${STACK_OUTPUTS.servers} is unusable: ${(e as Error).message}`);
+    }
+    if (targets.length === 0) throw new CliError(`stack "${stack}" runs no MCP server (every entry of mcpServers is disabled); nothing to forward`);
+    // The one secret output: read on its own, so no other secret is ever decrypted here.
+    const kubeconfig = await pulumi(deps, ["stack", "output", "kubeconfig", "--show-secrets", "--stack", stack], stack);
+    if (kubeconfig.trim() === "") throw new CliError(`stack "${stack}" has no kubeconfig output; run \`pulumi up --stack ${stack}\` first`);
+    return { stack, targets, kubeconfig };
+}
+
+/** Runs the forwards until stopped; rejects when one cannot start at all. */
+function runForwards(deps: ConnectDeps, stack: string, kubeconfig: string, targets: readonly ForwardTarget[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const children = new Map<string, ChildProcess>();
+        const ready = new Set<string>();
+        let stopping = false;
+        let announced = false;
+
+        const stopAll = () => {
+            stopping = true;
+            for (const child of children.values()) child.kill("SIGTERM");
+        };
+        const fail = (error: CliError) => {
+            if (stopping) return;
+            stopAll();
+            reject(error);
+        };
+
+        const start = (target: ForwardTarget, failedStarts: number) => {
+            let becameReady = false;
+            let stderr = "";
+            const child = deps.spawnKubectl(kubectlArgs(kubeconfig, target));
+            children.set(target.name, child);
+            child.stdout?.on("data", (chunk: Buffer) => {
+                if (!becameReady && /Forwarding from/.test(String(chunk))) {
+                    becameReady = true;
+                    ready.add(target.name);
+                    if (!announced && ready.size === targets.length) {
+                        announced = true;
+                        deps.stdout(urlList(stack, targets));
+                    }
+                }
+            });
+            child.stderr?.on("data", (chunk: Buffer) => void (stderr = (stderr + String(chunk)).slice(-2000)));
+            child.on("error", (err: NodeJS.ErrnoException) => {
+                if (err.code === "ENOENT") fail(new CliError("kubectl was not found on PATH; install it with `az aks install-cli` (which also installs kubelogin) and run again"));
+                else fail(new CliError(`kubectl for ${target.name} failed to start: ${err.message}`));
+            });
+            child.on("exit", (code) => {
+                children.delete(target.name);
+                ready.delete(target.name);
+                if (stopping) {
+                    if (children.size === 0) resolve();
+                    return;
+                }
+                const detail = stderr.trim().split("\n").slice(-3).join(" | ") || `exit code ${code}`;
+                const failures = becameReady ? 0 : failedStarts + 1;
+                if (failures >= MAX_FAILED_STARTS) {
+                    fail(new CliError(`the forward to ${target.name} (${target.resource} in ${target.namespace}) failed ${failures} times: ${detail}`));
+                    return;
+                }
+                deps.stderr(`connect: the forward to ${target.name} stopped (${detail}); reopening\n`);
+                setTimeout(() => {
+                    if (!stopping) start(target, failures);
+                }, deps.restartDelayMs);
+            });
+        };
+
+        for (const target of targets) start(target, 0);
+        deps.stopRequested().then(() => {
+            if (stopping) return;
+            stopAll();
+            if (children.size === 0) resolve();
+        });
+    });
+}
+
+async function run(argv: readonly string[], deps: ConnectDeps): Promise<void> {
+    const args = parseArgs(argv);
+    if (args.help) {
+        deps.stdout(`${USAGE}\n`);
+        return;
+    }
+    const { stack, targets, kubeconfig } = await readStack(deps, args.stack);
+    // kubectl reads the kubeconfig from a file; a private directory, removed on the way out.
+    const dir = fs.mkdtempSync(path.join(deps.tmpdir, "mcp-aks-connect-"));
+    const file = path.join(dir, "kubeconfig");
+    try {
+        fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
+        await runForwards(deps, stack, file, targets);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** Runs the command and returns the exit code; every expected failure becomes a message on stderr. */
+export async function main(argv: readonly string[], overrides: Partial<ConnectDeps> = {}): Promise<number> {
+    const deps: ConnectDeps = { ...defaultDeps(), ...overrides };
+    try {
+        await run(argv, deps);
+        return 0;
+    } catch (e) {
+        if (e instanceof CliError) {
+            deps.stderr(`connect: ${e.message}\n`);
+            return e.exitCode;
+        }
+        deps.stderr(`connect: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        return 1;
+    }
+}
+
+// The project root, so that `pulumi` finds Pulumi.yaml wherever the user stands.
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+export function defaultDeps(): ConnectDeps {
+    return {
+        runPulumi: (args) =>
+            new Promise((resolve, reject) => {
+                execFile(
+                    "pulumi",
+                    [...args],
+                    { cwd: PROJECT_DIR, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } },
+                    (err, stdout, stderr) => (err ? reject(Object.assign(err, { stderr: String(stderr) })) : resolve(String(stdout))),
+                );
+            }),
+        spawnKubectl: (args) => spawn("kubectl", [...args], { stdio: ["ignore", "pipe", "pipe"] }),
+        stdout: (text) => void process.stdout.write(text),
+        stderr: (text) => void process.stderr.write(text),
+        stopRequested: () => new Promise((resolve) => {
+            process.once("SIGINT", () => resolve());
+            process.once("SIGTERM", () => resolve());
+        }),
+        tmpdir: os.tmpdir(),
+        restartDelayMs: RESTART_DELAY_MS,
+    };
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
+}
