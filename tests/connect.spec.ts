@@ -26,6 +26,11 @@ for a in "$@"; do
 done
 ports="$(eval echo \\$$#)"
 echo "Forwarding from 127.0.0.1:\${ports%%:*} -> \${ports##*:}"
+if [ -n "$FAKE_DROP" ] && [ ! -e "$FAKE_LOG.dropped" ]; then
+  for a in "$@"; do
+    if [ "$a" = "service/$FAKE_DROP" ]; then touch "$FAKE_LOG.dropped"; sleep 0.2; echo "error: lost connection to pod" >&2; exit 1; fi
+  done
+fi
 exec sleep 30
 `;
 
@@ -152,6 +157,26 @@ describe("connect: against a fake kubectl on PATH", function () {
         assert.equal(starts, MAX_FAILED_STARTS);
         assert.ok(!r.out.includes("Press Ctrl+C"), "no URL list while a forward is down");
         assert.deepEqual(fs.readdirSync(path.join(dir, "tmp")), []);
+    });
+
+    it("reopens a forward that broke after it was up (a pod restarted)", async () => {
+        const starts = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("ARGS") && l.includes("service/docs-mcp")).length : 0);
+        let out = "";
+        const r = await connect({ servers: [DOCS] }, { FAKE_DROP: "docs-mcp" }, {
+            stdout: (t) => void (out += t),
+            stopRequested: () =>
+                new Promise((resolve) => {
+                    const poll = setInterval(() => {
+                        if (starts() >= 2 && out.includes("Press Ctrl+C")) {
+                            clearInterval(poll);
+                            resolve();
+                        }
+                    }, 10);
+                }),
+        });
+        assert.equal(r.code, 0, r.err);
+        assert.equal(starts(), 2);
+        assert.match(r.err, /connect: the forward to docs stopped \(error: lost connection to pod\); reopening/);
     });
 
     it("explains a missing kubectl", async () => {
