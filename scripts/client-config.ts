@@ -15,7 +15,6 @@ import {
     CLIENT_FILE_NAMES,
     CLIENT_FORMATS,
     ClientFormat,
-    McpServerEntry,
     STACK_OUTPUTS,
     authEnvVar,
     clientConfigs,
@@ -23,7 +22,7 @@ import {
     isClientFormat,
     mergeClientConfig,
 } from "../components/client-config";
-import { parseServerTargets } from "../components/access";
+import { parseServerTargets, ServerTarget } from "../components/access";
 
 export interface CliDeps {
     /** Runs `pulumi <args>` and resolves with its stdout; rejects with an error carrying `code` and `stderr`. */
@@ -159,7 +158,7 @@ export function describePulumiFailure(err: unknown, stack: string | undefined): 
     return new CliError(`pulumi failed: ${detail}`);
 }
 
-async function pulumi(deps: CliDeps, args: readonly string[], stack: string | undefined): Promise<string> {
+async function pulumi(deps: Pick<CliDeps, "runPulumi">, args: readonly string[], stack: string | undefined): Promise<string> {
     try {
         return await deps.runPulumi(args);
     } catch (err) {
@@ -167,17 +166,11 @@ async function pulumi(deps: CliDeps, args: readonly string[], stack: string | un
     }
 }
 
-function noServersYet(stack: string): CliError {
-    return new CliError(`stack "${stack}" has no ${STACK_OUTPUTS.servers} output yet: run \`pulumi up --stack ${stack}\` first, then run again`);
-}
-
-interface StackClientData {
-    stack: string;
-    servers: McpServerEntry[];
-}
-
-/** Reads the stack name and the outputs this tool needs. */
-async function readStack(deps: CliDeps, requested: string | undefined): Promise<StackClientData> {
+/**
+ * The stack's name and its MCP servers (the `servers` output), for client-config and connect. Refuses a
+ * stack that is not deployed yet or whose output is malformed, naming the stack and the field.
+ */
+export async function readStackServers(deps: Pick<CliDeps, "runPulumi">, requested: string | undefined): Promise<{ stack: string; servers: ServerTarget[] }> {
     const stack = requested ?? (await pulumi(deps, ["stack", "--show-name"], undefined)).trim();
     if (stack === "") throw new CliError("no Pulumi stack selected; pass --stack dev (or run `pulumi stack select dev`) and run again");
     const raw = await pulumi(deps, ["stack", "output", "--json", "--stack", stack], stack);
@@ -191,12 +184,17 @@ async function readStack(deps: CliDeps, requested: string | undefined): Promise<
         throw new CliError("`pulumi stack output --json` did not return an object of outputs");
     }
     const rawServers = (outputs as Record<string, unknown>)[STACK_OUTPUTS.servers];
-    if (rawServers === undefined || rawServers === null) throw noServersYet(stack);
+    if (rawServers === undefined || rawServers === null) {
+        throw new CliError(`stack "${stack}" has no ${STACK_OUTPUTS.servers} output yet: run \`pulumi up --stack ${stack}\` first, then run again`);
+    }
+    let servers: ServerTarget[];
     try {
-        return { stack, servers: clientEntries(stack, parseServerTargets(rawServers)) };
+        servers = parseServerTargets(rawServers);
     } catch (e) {
         throw new CliError(`stack "${stack}": output ${STACK_OUTPUTS.servers} is unusable: ${(e as Error).message}`);
     }
+    if (servers.length === 0) throw new CliError(`stack "${stack}" runs no MCP server (every entry of mcpServers is disabled)`);
+    return { stack, servers };
 }
 
 function nextSteps(stack: string, format: ClientFormat, names: readonly string[], authNames: readonly string[]): string[] {
@@ -219,8 +217,9 @@ async function run(argv: readonly string[], deps: CliDeps): Promise<void> {
         deps.stdout(`${USAGE}\n`);
         return;
     }
-    const { stack, servers } = await readStack(deps, args.stack);
-    if (servers.length === 0) throw new CliError(`stack "${stack}" runs no MCP server (every entry of mcpServers is disabled); nothing to write`);
+    const read = await readStackServers(deps, args.stack);
+    const stack = read.stack;
+    const servers = clientEntries(stack, read.servers);
 
     let docs;
     try {
@@ -268,36 +267,48 @@ async function run(argv: readonly string[], deps: CliDeps): Promise<void> {
     for (const step of nextSteps(stack, args.format, entries, authNames)) deps.stdout(`${step}\n`);
 }
 
-/** Runs the CLI and returns the exit code; every expected failure becomes a one-line message on stderr. */
-export async function main(argv: readonly string[], overrides: Partial<CliDeps> = {}): Promise<number> {
-    const deps: CliDeps = { ...defaultDeps(), ...overrides };
+/**
+ * Runs a command's body and returns its exit code; every expected failure (CliError) becomes a message on
+ * stderr prefixed with the command's name. Shared by client-config and connect.
+ */
+export async function runCommand(name: string, body: () => Promise<void>, stderr: (text: string) => void): Promise<number> {
     try {
-        await run(argv, deps);
+        await body();
         return 0;
     } catch (e) {
         if (e instanceof CliError) {
-            deps.stderr(`client-config: ${e.message}\n`);
+            stderr(`${name}: ${e.message}\n`);
             return e.exitCode;
         }
-        deps.stderr(`client-config: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        stderr(`${name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         return 1;
     }
+}
+
+/** Runs the CLI and returns the exit code; every expected failure becomes a one-line message on stderr. */
+export async function main(argv: readonly string[], overrides: Partial<CliDeps> = {}): Promise<number> {
+    const deps: CliDeps = { ...defaultDeps(), ...overrides };
+    return runCommand("client-config", () => run(argv, deps), deps.stderr);
 }
 
 // The project root, so that `pulumi` finds Pulumi.yaml wherever the user stands.
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
+/** Runs `pulumi <args>` in the project root; rejects with an error carrying `code` and `stderr`. */
+export function runPulumiCli(args: readonly string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile(
+            "pulumi",
+            [...args],
+            { cwd: PROJECT_DIR, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } },
+            (err, stdout, stderr) => (err ? reject(Object.assign(err, { stderr: String(stderr) })) : resolve(String(stdout))),
+        );
+    });
+}
+
 export function defaultDeps(): CliDeps {
     return {
-        runPulumi: (args) =>
-            new Promise((resolve, reject) => {
-                execFile(
-                    "pulumi",
-                    [...args],
-                    { cwd: PROJECT_DIR, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } },
-                    (err, stdout, stderr) => (err ? reject(Object.assign(err, { stderr: String(stderr) })) : resolve(String(stdout))),
-                );
-            }),
+        runPulumi: runPulumiCli,
         readFile: (file) => fs.promises.readFile(file, "utf8"),
         writeFile: async (file, content) => {
             // Dotfile managers often symlink these configs; write through the link rather than replace it.

@@ -9,13 +9,12 @@
  * until Ctrl+C. The targets come from forwardTargets (components/access.ts), the same data the client
  * configs use, so their URLs always match.
  */
-import { ChildProcess, execFile, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ForwardTarget, forwardTargets, parseServerTargets } from "../components/access";
-import { STACK_OUTPUTS } from "../components/client-config";
-import { CliError, describePulumiFailure } from "./client-config";
+import { ForwardTarget, forwardTargets } from "../components/access";
+import { CliError, describePulumiFailure, readStackServers, runCommand, runPulumiCli } from "./client-config";
 
 export const USAGE = `Usage: npm run connect -- [--stack <stack>]
 
@@ -78,40 +77,18 @@ export function urlList(stack: string, targets: readonly ForwardTarget[]): strin
     return `MCP servers of stack "${stack}", forwarded through the Kubernetes API server:\n${lines.join("\n")}\nPress Ctrl+C to stop.\n`;
 }
 
-async function pulumi(deps: ConnectDeps, args: readonly string[], stack: string | undefined): Promise<string> {
+/** The stack's forward targets and its kubeconfig. */
+export async function readStack(deps: ConnectDeps, requested: string | undefined): Promise<{ stack: string; targets: ForwardTarget[]; kubeconfig: string }> {
+    const { stack, servers } = await readStackServers(deps, requested);
+    // The one secret output: read on its own, so no other secret is ever decrypted here.
+    let kubeconfig: string;
     try {
-        return await deps.runPulumi(args);
+        kubeconfig = await deps.runPulumi(["stack", "output", "kubeconfig", "--show-secrets", "--stack", stack]);
     } catch (err) {
         throw describePulumiFailure(err, stack);
     }
-}
-
-/** The stack's forward targets and its kubeconfig. */
-export async function readStack(deps: ConnectDeps, requested: string | undefined): Promise<{ stack: string; targets: ForwardTarget[]; kubeconfig: string }> {
-    const stack = requested ?? (await pulumi(deps, ["stack", "--show-name"], undefined)).trim();
-    if (stack === "") throw new CliError("no Pulumi stack selected; pass --stack dev (or run `pulumi stack select dev`) and run again");
-    let outputs: Record<string, unknown>;
-    try {
-        outputs = JSON.parse(await pulumi(deps, ["stack", "output", "--json", "--stack", stack], stack));
-    } catch (e) {
-        if (e instanceof CliError) throw e;
-        throw new CliError(`\`pulumi stack output --json\` returned something that is not JSON (${(e as Error).message})`);
-    }
-    const raw = outputs?.[STACK_OUTPUTS.servers];
-    if (raw === undefined || raw === null) {
-        throw new CliError(`stack "${stack}" has no ${STACK_OUTPUTS.servers} output yet: run \`pulumi up --stack ${stack}\` first, then run again`);
-    }
-    let targets: ForwardTarget[];
-    try {
-        targets = forwardTargets(parseServerTargets(raw));
-    } catch (e) {
-        throw new CliError(`stack "${stack}": output ${STACK_OUTPUTS.servers} is unusable: ${(e as Error).message}`);
-    }
-    if (targets.length === 0) throw new CliError(`stack "${stack}" runs no MCP server (every entry of mcpServers is disabled); nothing to forward`);
-    // The one secret output: read on its own, so no other secret is ever decrypted here.
-    const kubeconfig = await pulumi(deps, ["stack", "output", "kubeconfig", "--show-secrets", "--stack", stack], stack);
     if (kubeconfig.trim() === "") throw new CliError(`stack "${stack}" has no kubeconfig output; run \`pulumi up --stack ${stack}\` first`);
-    return { stack, targets, kubeconfig };
+    return { stack, targets: forwardTargets(servers), kubeconfig };
 }
 
 /** Runs the forwards until stopped; rejects when one cannot start at all. */
@@ -202,33 +179,12 @@ async function run(argv: readonly string[], deps: ConnectDeps): Promise<void> {
 /** Runs the command and returns the exit code; every expected failure becomes a message on stderr. */
 export async function main(argv: readonly string[], overrides: Partial<ConnectDeps> = {}): Promise<number> {
     const deps: ConnectDeps = { ...defaultDeps(), ...overrides };
-    try {
-        await run(argv, deps);
-        return 0;
-    } catch (e) {
-        if (e instanceof CliError) {
-            deps.stderr(`connect: ${e.message}\n`);
-            return e.exitCode;
-        }
-        deps.stderr(`connect: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        return 1;
-    }
+    return runCommand("connect", () => run(argv, deps), deps.stderr);
 }
-
-// The project root, so that `pulumi` finds Pulumi.yaml wherever the user stands.
-const PROJECT_DIR = path.resolve(__dirname, "..");
 
 export function defaultDeps(): ConnectDeps {
     return {
-        runPulumi: (args) =>
-            new Promise((resolve, reject) => {
-                execFile(
-                    "pulumi",
-                    [...args],
-                    { cwd: PROJECT_DIR, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } },
-                    (err, stdout, stderr) => (err ? reject(Object.assign(err, { stderr: String(stderr) })) : resolve(String(stdout))),
-                );
-            }),
+        runPulumi: runPulumiCli,
         spawnKubectl: (args) => spawn("kubectl", [...args], { stdio: ["ignore", "pipe", "pipe"] }),
         stdout: (text) => void process.stdout.write(text),
         stderr: (text) => void process.stderr.write(text),
