@@ -258,6 +258,13 @@ describe("config: MCP servers", () => {
         assert.match(p.allowed, /federated identity credential name ".*" \(122 characters; Azure allows 3-120/);
     });
 
+    it("an entry that is not an object says what an entry looks like", () => {
+        const p = onlyProblem(errorFor("dev", servers({ search: "search-mcp:2.0.0" })), "mcpServers.search");
+        assert.equal(p.value, "search-mcp:2.0.0");
+        assert.match(p.allowed, /an object of server settings/);
+        assert.equal(p.fix, "pulumi config rm --path mcpServers.search --stack dev", "--path cannot store an object");
+    });
+
     it("enabled: false drops a server, the reference one included", () => {
         const cfg = parse("dev", servers({ docs: { enabled: false }, search: { image: "s:1" } }));
         assert.deepEqual(Object.keys(cfg.mcpServers), ["search"]);

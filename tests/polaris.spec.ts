@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { workloadManifests } from "../components/cluster/specs";
-import { configFor, workloadInputs } from "./fixtures";
+import { configFor, key, workloadInputs } from "./fixtures";
 import { Manifest, SKIPPED, formatResult, loadChecks, polarisAudit } from "./polaris";
 
 
@@ -95,6 +95,17 @@ describe("Polaris audit", () => {
             });
         });
     }
+
+    it("a second server (own port, one key, no Qdrant) adds only the same accepted warnings, for itself", () => {
+        const cfg = configFor("prod", {
+            [key("cluster")]: JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] }),
+            [key("mcpServers")]: JSON.stringify({ search: { image: "search-mcp:2.0.0", port: 8080, apiKeys: ["TAVILY_API_KEY"] } }),
+        });
+        const results = polarisAudit(workloadManifests(cfg, workloadInputs(cfg)) as unknown as Manifest[]);
+        assert.deepEqual(results.filter((r) => r.severity === "danger" && !r.passed).map(formatResult), []);
+        const failed = results.filter((r) => r.severity === "warning" && !r.passed).map((r) => `${r.check} ${r.object}`);
+        assert.deepEqual(failed.sort(), [...ALLOWED_WARNINGS.prod, ...ALLOWED_WARNINGS.prod.map((w) => w.replace("docs-mcp", "search-mcp"))].sort());
+    });
 
     describe("can fail", () => {
         it("flags a privileged container with a writable root filesystem", () => {

@@ -9,6 +9,7 @@
 import * as assert from "assert";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 import { CapturedResource, evaluateStack } from "./harness";
+import { key } from "./fixtures";
 import { resourceArgs, runResourcePolicy, runStackPolicy, policyResources, stackArgs } from "./policy-helpers";
 
 /** Resources the engine sends to analyzers: custom resources, not providers and not our components. */
@@ -16,12 +17,19 @@ function analyzed(resources: CapturedResource[]): CapturedResource[] {
     return resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && !r.type.startsWith("mcp-aks:"));
 }
 
-for (const stack of ["dev", "prod"] as const) {
-    describe(`policy pack against the program (${stack})`, () => {
+/** dev and prod as their stack files say, and dev with a second MCP server (own port and key, no Qdrant). */
+const VARIANTS = [
+    { label: "dev", stack: "dev", overrides: {} },
+    { label: "prod", stack: "prod", overrides: {} },
+    { label: "dev with two servers", stack: "dev", overrides: { [key("mcpServers")]: JSON.stringify({ search: { image: "search-mcp:2.0.0", port: 8080, apiKeys: ["TAVILY_API_KEY"] } }) } },
+] as const;
+
+for (const { label, stack, overrides } of VARIANTS) {
+    describe(`policy pack against the program (${label})`, () => {
         let resources: CapturedResource[];
 
         before(async () => {
-            resources = analyzed((await evaluateStack(stack)).resources);
+            resources = analyzed((await evaluateStack(stack, { overrides })).resources);
         });
 
         it("declares the resources the policies are about", () => {
