@@ -238,10 +238,10 @@ describe("cluster: network policies", () => {
             assert.ok(allowed(p2, { from: search, to: publicApi, port: 443 }), "its API over HTTPS");
         });
 
-        it("with no server using Qdrant, Qdrant admits nothing (an empty rule list, not an open rule)", () => {
-            const none = policiesFor(configFor("dev", { [key("mcpServers")]: JSON.stringify({ docs: { usesQdrant: false } }) }));
+        it("with no server using Qdrant, Qdrant admits no MCP server (no rule for them, not an open rule)", () => {
+            const none = policiesFor(configFor("dev", { [key("mcpServers")]: JSON.stringify({ docs: { usesQdrant: false } }), [key("qdrant")]: JSON.stringify({ backup: { enabled: false } }) }));
             const qdrantPolicy = none.find((p) => p.metadata.name === NAMES.qdrant)!;
-            assert.deepEqual(qdrantPolicy.spec.ingress, []);
+            assert.deepEqual(qdrantPolicy.spec.ingress, [], "single node, no backup, no client: nothing may connect");
             assert.ok(!allowed(none, { from: mcp, to: qdrant, port: 6333 }));
             assert.ok(!allowed(none, { from: stranger, to: qdrant, port: 6333 }));
         });

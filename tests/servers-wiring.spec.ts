@@ -47,9 +47,10 @@ describe("two MCP servers under mocks (dev)", () => {
             .sort();
 
     it("declares one identity, one federated credential and one ServiceAccount per server", () => {
-        assert.equal(ev.ofType(T.uami).length, 2);
+        const ofServers = (r: CapturedResource) => /-(docs|search)-mcp$/.test(String(r.inputs.resourceName));
+        assert.equal(ev.ofType(T.uami).filter(ofServers).length, 2, "besides the Qdrant backup's identity");
         assert.notEqual(identity("docs").inputs.resourceName, identity("search").inputs.resourceName);
-        assert.equal(ev.ofType(T.fic).length, 2);
+        assert.equal(ev.ofType(T.fic).filter(ofServers).length, 2);
         for (const server of ["docs", "search"]) ev.one(T.serviceAccount, mcpNames(server).serviceAccount);
     });
 
