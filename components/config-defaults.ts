@@ -122,8 +122,7 @@ export function mcpServerDefaults(environment: Environment): Record<string, unkn
         port: 3000,
         path: "/mcp",
         healthPath: "/health",
-        // A server without a readiness endpoint of its own is ready when it is alive.
-        readyPath: "/health",
+        // readyPath: the entry's healthPath unless it names one (config.ts): ready when it is alive.
         minReplicas: prod ? 2 : 1,
         maxReplicas: prod ? 10 : 3,
         resources: {

@@ -724,7 +724,10 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
         for (const [name, entry] of Object.entries(merged.mcpServers)) {
             const own = { ...(name === DEFAULT_SERVER_NAME ? stackKeys : {}), ...((valueAt(defaults, ["mcpServers", name]) as object | undefined) ?? {}) };
             serverDefaults[name] = deepMerge(template, own);
-            servers[name] = isPlainObject(entry) ? deepMerge(serverDefaults[name], entry) : entry;
+            const server = isPlainObject(entry) ? (deepMerge(serverDefaults[name], entry) as Record<string, unknown>) : entry;
+            // A server without a readiness endpoint of its own is ready when it is alive.
+            if (isPlainObject(server) && server.readyPath === undefined) server.readyPath = server.healthPath;
+            servers[name] = server;
         }
         merged.mcpServers = servers;
         (ctx.defaults as Record<string, unknown>).mcpServers = serverDefaults;

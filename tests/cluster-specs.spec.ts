@@ -364,7 +364,9 @@ describe("cluster: workload specs", () => {
 
         it("probes use each server's own health path", () => {
             const c = find(list, "Deployment", mcpNames("search").app).spec.template.spec.containers[0];
-            assert.equal(c.readinessProbe.httpGet.path, "/healthz");
+            assert.equal(c.livenessProbe.httpGet.path, "/healthz");
+            assert.equal(c.readinessProbe.httpGet.path, "/healthz", "without a readyPath, ready when alive");
+            assert.equal(find(list, "Deployment", DOCS.app).spec.template.spec.containers[0].readinessProbe.httpGet.path, "/ready");
         });
     });
 
