@@ -6,12 +6,16 @@
  * Every problem becomes one line of a ConfigError that names the key, the bad value, what is allowed and
  * the `pulumi config set` command that fixes it. Secret values never appear in it.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as util from "util";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { DEFAULT_API_KEYS, DEFAULT_MCP_SETTINGS, ENVIRONMENTS, Environment, environmentDefaults } from "./config-defaults";
 import { azureNames, nameViolations, keyVaultSecretName, NameStem } from "./naming";
+import { shellQuote } from "./shell";
+import { gitBuildTag, hasRegistryHost, isContainedRelativePath, isGitContext, isPinnedGitContext, localBuildTag, parseImageRef } from "./image";
 
 export { Environment } from "./config-defaults";
 
@@ -40,6 +44,21 @@ export class SecretValue {
         return "[secret]";
     }
 }
+
+/** The repository root: where Pulumi.yaml lives and where relative build contexts resolve. */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** The ACR repository the stack's own MCP server build pushes to. */
+export const MCP_SERVER_REPOSITORY = "mcp-server";
+
+/** Where the MCP server image comes from, resolved from `mcpServer.build` or `mcpServer.image`. */
+export type McpImageSource =
+    /** Built in ACR Tasks from a local directory or a pinned git URL; `tag` is a hash of that source. */
+    | { readonly kind: "build"; readonly context: string; readonly dockerfile: string; readonly git: boolean; readonly repository: string; readonly tag: string }
+    /** Already in the stack's ACR (`repo:tag` or `repo@sha256:...`, pushed by something else). */
+    | { readonly kind: "registry"; readonly ref: string }
+    /** Elsewhere, pinned by digest: imported into the stack's ACR like the third-party images. */
+    | { readonly kind: "import"; readonly upstream: string };
 
 export type KubeloginMode = "azurecli" | "workloadidentity" | "spn" | "msi";
 
@@ -91,9 +110,15 @@ export interface StackConfig {
     /** The API key values by env var name. */
     readonly secrets: Readonly<Record<string, SecretValue>>;
     readonly namespace: string;
+    /** Third-party images by name: upstream references pinned by digest, imported into the stack's ACR. */
+    readonly images: Readonly<Record<string, string>>;
     readonly mcpServer: {
-        /** `repo:tag` or `repo@sha256:...` in the stack's ACR, or a full reference with a registry host. */
-        readonly image: string;
+        /** Build context (local directory relative to the repo root, or pinned git URL) and Dockerfile. */
+        readonly build?: { readonly context: string; readonly dockerfile: string };
+        /** An existing image: `repo:tag`/`repo@sha256:...` in the stack's ACR, or `host/repo:tag@sha256:...` to import. */
+        readonly image?: string;
+        /** Where the image comes from, resolved from build or image; the tag of a build is known here. */
+        readonly source: McpImageSource;
         readonly minReplicas: number;
         readonly maxReplicas: number;
         readonly resources: ResourcesConfig;
@@ -112,7 +137,6 @@ export interface StackConfig {
         readonly idleTimeoutMinutes: number;
     };
     readonly qdrant: {
-        readonly image: string;
         readonly storageSize: string;
         readonly resources: ResourcesConfig;
     };
@@ -211,6 +235,15 @@ const resources = z.strictObject({
     }),
 });
 
+/** Upstream references are imported by digest; the tag names the version for people and the ACR copy. */
+const upstreamImage = text(IMAGE_REF, "an upstream image with registry host, tag and digest, such as docker.io/qdrant/qdrant:v1.19.2-unprivileged@sha256:<64 hex>").refine(
+    (ref) => {
+        const parsed = parseImageRef(ref);
+        return parsed.host.includes(".") && parsed.tag !== undefined && parsed.tag !== "latest" && parsed.digest !== undefined;
+    },
+    allowedText("an upstream image with a registry host (docker.io, ghcr.io, ...), a version tag and @sha256:<digest>, such as docker.io/curlimages/curl:8.11.1@sha256:<64 hex>"),
+);
+
 const pinnedImage = text(IMAGE_REF, "an image reference pinned by tag or digest, such as mcp-server:1.0.0").refine(
     (ref) => /[:@]/.test(ref.split("/").pop() ?? "") && !/:latest$/.test(ref),
     allowedText("an image pinned by a tag other than latest, or by digest (repo@sha256:...)"),
@@ -246,8 +279,19 @@ const schema = z.strictObject({
         purgeProtection: bool(),
     }),
     namespace: text(K8S_NAME, "a Kubernetes namespace name (lowercase letters, digits, '-')").refine((n) => n.length <= 63, allowedText("at most 63 characters")),
+    images: z.record(
+        text(/^[a-z][a-z0-9-]{0,30}$/, "image names of lowercase letters, digits and '-', such as qdrant"),
+        upstreamImage,
+        allowedText("a map of image names to upstream references pinned by digest"),
+    ),
     mcpServer: z.strictObject({
-        image: pinnedImage,
+        build: z
+            .strictObject({
+                context: z.string(allowedText("a directory relative to the repo root, such as server, or a git URL")).min(1, allowedText("a directory relative to the repo root, such as server")),
+                dockerfile: z.string(allowedText("a Dockerfile path relative to the context, such as Dockerfile")).min(1, allowedText("a Dockerfile path such as Dockerfile")),
+            })
+            .optional(),
+        image: pinnedImage.optional(),
         minReplicas: int(1, 50),
         maxReplicas: int(1, 100),
         resources,
@@ -263,7 +307,6 @@ const schema = z.strictObject({
         idleTimeoutMinutes: int(4, 30),
     }),
     qdrant: z.strictObject({
-        image: pinnedImage,
         storageSize: text(MEMORY_QUANTITY, "a size such as 10Gi"),
         resources,
     }),
@@ -287,13 +330,14 @@ export interface ParseOptions {
     readonly project?: string;
     /** Fully qualified keys (`mcp-aks:OPENAI_API_KEY`) that Pulumi holds as secrets. */
     readonly secretKeys?: readonly string[];
+    /** Where local build contexts resolve (default: the repo root). */
+    readonly sourceRoot?: string;
 }
 
 function setCommand(stack: string, key: string, value: unknown, opts: { secret?: boolean; path?: boolean } = {}): string {
     const flags = [opts.secret ? "--secret" : "", opts.path ? "--path" : ""].filter(Boolean).join(" ");
     const shown = value === undefined ? "<value>" : typeof value === "string" ? value : JSON.stringify(value);
-    const quote = (s: string) => (/^[\w./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
-    return `pulumi config set ${flags ? flags + " " : ""}${quote(key)} ${quote(shown)} --stack ${stack}`;
+    return `pulumi config set ${flags ? flags + " " : ""}${shellQuote(key)} ${shellQuote(shown)} --stack ${stack}`;
 }
 
 function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
@@ -380,6 +424,9 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     }
     const defaults = environmentDefaults(environment);
     const merged = deepMerge({ ...defaults, environment }, user) as Record<string, unknown>;
+    // An image the stack sets replaces the default build; setting both is reported below.
+    const userMcp = isPlainObject(user.mcpServer) ? user.mcpServer : {};
+    if (userMcp.image !== undefined && userMcp.build === undefined && isPlainObject(merged.mcpServer)) delete merged.mcpServer.build;
 
     // 3. Shape, types and ranges.
     const result = schema.safeParse(merged);
@@ -411,8 +458,10 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     }
     const cfg: ParsedConfig = result.data;
 
-    // 4. Rules across fields.
+    // 4. Rules across fields, and the image sources (which read the build context).
     problems.push(...crossFieldProblems(cfg, stack, defaults));
+    const image = mcpImageSource(cfg, stack, options.sourceRoot ?? REPO_ROOT);
+    problems.push(...image.problems);
 
     // 5. Secrets: one per API key, set with --secret, never echoed.
     const secrets: Record<string, SecretValue> = {};
@@ -450,7 +499,8 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
 
     if (problems.length > 0) throw new ConfigError(stack, problems);
 
-    return deepFreeze({ ...cfg, project, stack, environment, secrets }) as StackConfig;
+    const mcpServer = { ...cfg.mcpServer, source: image.source as McpImageSource };
+    return deepFreeze({ ...cfg, mcpServer, project, stack, environment, secrets }) as StackConfig;
 }
 
 /** Lowercase letters and digits of the stack name: the part of Azure names that identifies the stack. */
@@ -520,6 +570,79 @@ function crossFieldProblems(cfg: ParsedConfig, stack: string, defaults: Record<s
         kvNames.set(kv, name);
     }
     return problems;
+}
+
+/** The ACR repository and tag an upstream reference is imported as. */
+export function importTarget(upstream: string): { repository: string; tag: string; digest: string } {
+    const ref = parseImageRef(upstream);
+    return { repository: ref.repository, tag: ref.tag ?? "", digest: ref.digest ?? "" };
+}
+
+function importProblems(cfg: ParsedConfig, stack: string): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    // Two imports into one repository:tag with different digests would overwrite each other in ACR.
+    const seen = new Map<string, { name: string; digest: string }>();
+    const imports: Array<[string, string]> = Object.entries(cfg.images).map(([name, ref]) => [`images.${name}`, ref]);
+    if (cfg.mcpServer.image && hasRegistryHost(cfg.mcpServer.image)) imports.push(["mcpServer.image", cfg.mcpServer.image]);
+    for (const [key, ref] of imports) {
+        const t = importTarget(ref);
+        const target = `${t.repository}:${t.tag}`;
+        const other = seen.get(target);
+        if (other && other.digest !== t.digest) {
+            problems.push({ key, value: ref, allowed: `a reference whose repository and tag (${target}) differ from ${other.name}'s, or the same digest: both are imported as ${target}`, fix: `pulumi config rm --path '${key}' --stack ${stack}` });
+        }
+        if (t.repository === MCP_SERVER_REPOSITORY && key !== "mcpServer.image") {
+            problems.push({ key, value: ref, allowed: `a repository other than ${MCP_SERVER_REPOSITORY}, which the MCP server build uses`, fix: `pulumi config rm --path '${key}' --stack ${stack}` });
+        }
+        if (!other) seen.set(target, { name: key, digest: t.digest });
+    }
+    return problems;
+}
+
+/** Resolves mcpServer.build / mcpServer.image to one image source, checking the build context on disk. */
+function mcpImageSource(cfg: ParsedConfig, stack: string, sourceRoot: string): { source?: McpImageSource; problems: ConfigProblem[] } {
+    const { build, image } = cfg.mcpServer;
+    const problems = importProblems(cfg, stack);
+    const problem = (key: string, value: unknown, allowed: string, fix: string) => ({ source: undefined, problems: [...problems, { key, value, allowed, fix }] });
+    if (build && image) {
+        return problem("mcpServer.image", image, "either mcpServer.build (build the image in ACR) or mcpServer.image (an existing image), not both", `pulumi config rm --path mcpServer.image --stack ${stack}  (or: pulumi config rm --path mcpServer.build --stack ${stack})`);
+    }
+    if (image) {
+        if (!hasRegistryHost(image)) return { source: { kind: "registry", ref: image }, problems };
+        if (!parseImageRef(image).digest) {
+            return problem("mcpServer.image", image, "an image with a registry host pinned by digest (host/repo:tag@sha256:<digest>): it is imported into the stack's ACR, and nodes pull only from there", setCommand(stack, "mcpServer.image", `${image.split("@")[0]}@sha256:<digest>`, { path: true }));
+        }
+        return { source: { kind: "import", upstream: image }, problems };
+    }
+    if (!build) return problem("mcpServer.build", undefined, "a build context, or an existing image in mcpServer.image", setCommand(stack, "mcpServer.build.context", "server", { path: true }));
+
+    const dockerfileFix = setCommand(stack, "mcpServer.build.dockerfile", "Dockerfile", { path: true });
+    if (!isContainedRelativePath(build.dockerfile)) {
+        return problem("mcpServer.build.dockerfile", build.dockerfile, "a path inside the build context, relative to it, with / separators (az acr build uploads only the context)", dockerfileFix);
+    }
+    if (isGitContext(build.context)) {
+        if (!isPinnedGitContext(build.context)) {
+            return problem(
+                "mcpServer.build.context",
+                build.context,
+                "an https git URL ending in .git, pinned to a full 40-character commit, with an optional folder, such as https://github.com/org/repo.git#<commit>:server (a branch or tag could move without the image tag changing; credentials in the URL would be stored in plain text)",
+                setCommand(stack, "mcpServer.build.context", "https://github.com/<org>/<repo>.git#<40-hex-commit>:<folder>", { path: true }),
+            );
+        }
+        return { source: { kind: "build", context: build.context, dockerfile: build.dockerfile, git: true, repository: MCP_SERVER_REPOSITORY, tag: gitBuildTag(build.context, build.dockerfile) }, problems };
+    }
+    const contextFix = `${setCommand(stack, "mcpServer.build.context", "<directory-with-a-Dockerfile>", { path: true })}  (or restore the repo's server/: git checkout -- server)`;
+    if (!isContainedRelativePath(build.context)) {
+        return problem("mcpServer.build.context", build.context, "a directory inside the repo, relative to its root with / separators, such as server, or a pinned git URL", contextFix);
+    }
+    const contextDir = path.resolve(sourceRoot, build.context);
+    if (!fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory()) {
+        return problem("mcpServer.build.context", build.context, `an existing directory (${contextDir} does not exist): the MCP server image is built from it`, contextFix);
+    }
+    if (!fs.existsSync(path.join(contextDir, build.dockerfile))) {
+        return problem("mcpServer.build.dockerfile", build.dockerfile, `a Dockerfile that exists in the build context (${path.join(contextDir, build.dockerfile)} does not)`, dockerfileFix);
+    }
+    return { source: { kind: "build", context: path.posix.normalize(build.context), dockerfile: path.posix.normalize(build.dockerfile), git: false, repository: MCP_SERVER_REPOSITORY, tag: localBuildTag(contextDir, build.dockerfile) }, problems };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads } from "./cluster/workloads";
-import { resolveImage } from "./image";
 import { clientConfigs, defaultServerName, STACK_OUTPUTS } from "./client-config";
 
 export function createStack(config: StackConfig) {
@@ -18,7 +17,8 @@ export function createStack(config: StackConfig) {
         identityClientId: platform.identityClientId,
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
-        image: platform.registryLoginServer.apply((server) => resolveImage(config.mcpServer.image, server)),
+        image: platform.mcpServerImage,
+        qdrantImage: platform.images.qdrant,
         azureDependencies: platform.workloadDependencies,
     });
     const serverName = defaultServerName(config.stack);
@@ -32,6 +32,10 @@ export function createStack(config: StackConfig) {
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         acrLoginServer: platform.registryLoginServer,
+        /** The MCP server image the Deployment runs (in the stack's ACR). */
+        mcpServerImage: platform.mcpServerImage,
+        /** The in-ACR copy of each third-party image, by config name (`images.curl` for jobs that need curl). */
+        images: pulumi.all(platform.images),
         identityClientId: platform.identityClientId,
         keyVaultName: platform.vaultName,
         keyVaultUri: platform.vaultUri,

@@ -43,6 +43,8 @@ export interface PlanDeps {
     outRoot: string;
     /** Directory holding Pulumi.<stack>.yaml. */
     projectDir: string;
+    /** Where local build contexts (mcpServer.build.context) resolve: the repo root. */
+    sourceRoot: string;
     /** Raw config entries to add or replace (`mcp-aks:key` to raw string), as the harness takes them. */
     overrides?: Record<string, string>;
     evaluate(stack: string, options: EvaluateOptions): Promise<Evaluation>;
@@ -694,7 +696,7 @@ async function run(argv: readonly string[], deps: PlanDeps): Promise<void> {
     // Cleared before evaluating, so a failed plan never leaves an older plan looking current.
     fs.rmSync(dir, { recursive: true, force: true });
 
-    const evaluation = await deps.evaluate(args.stack, { overrides: deps.overrides });
+    const evaluation = await deps.evaluate(args.stack, { overrides: deps.overrides, sourceRoot: deps.sourceRoot });
     const plan = renderPlan(evaluation);
     for (const f of plan.files) {
         const target = path.join(dir, ...f.path.split("/"));
@@ -710,6 +712,7 @@ export async function main(argv: readonly string[], overrides: Partial<PlanDeps>
     const deps: PlanDeps = {
         outRoot: path.join(REPO_ROOT, "build"),
         projectDir: REPO_ROOT,
+        sourceRoot: REPO_ROOT,
         evaluate: evaluateStack,
         stdout: (t) => void process.stdout.write(t),
         stderr: (t) => void process.stderr.write(t),

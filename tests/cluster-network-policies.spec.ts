@@ -37,7 +37,7 @@ interface Flow {
     protocol?: "TCP" | "UDP";
 }
 
-const INPUTS = { identityClientId: "c", tenantId: "t", vaultName: "v", image: "r.azurecr.io/m:1", qdrantApiKey: "k" };
+const INPUTS = { identityClientId: "c", tenantId: "t", vaultName: "v", image: "r.azurecr.io/m:1", qdrantImage: "r.azurecr.io/q:1", qdrantApiKey: "k" };
 
 function selects(selector: Selector | undefined, labels: Labels): boolean {
     return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);

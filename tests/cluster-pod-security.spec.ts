@@ -10,7 +10,7 @@ import { qdrantPodSpec } from "../components/cluster/specs/qdrant";
 import { configFor, key } from "./fixtures";
 import { PodSpecLike, PodTemplateLike, baselineViolations, restrictedViolations } from "./pod-security";
 
-const INPUTS = { identityClientId: "client", tenantId: "tenant", vaultName: "kv-mcp-dev-abc123", image: "acrmcpdev.azurecr.io/mcp-server:1.0.0", qdrantApiKey: "key" };
+const INPUTS = { identityClientId: "client", tenantId: "tenant", vaultName: "kv-mcp-dev-abc123", image: "acrmcpdev.azurecr.io/mcp-server:1.0.0", qdrantImage: "acrmcpdev.azurecr.io/qdrant/qdrant:v1.19.2-unprivileged", qdrantApiKey: "key" };
 const WITH_INIT = { [key("mcpServer")]: JSON.stringify({ indexInitCommand: ["node", "scripts/fill-index.js"] }) };
 
 /** Every pod template the layer declares, for each environment, with and without the index init container. */
@@ -30,7 +30,7 @@ function podTemplates(): Array<{ label: string; template: PodTemplateLike }> {
 
 /** A pod that meets restricted, as a base for the checker's negative tests. */
 function compliantPod(): PodTemplateLike {
-    return structuredClone({ spec: qdrantPodSpec(configFor("dev")) }) as PodTemplateLike;
+    return structuredClone({ spec: qdrantPodSpec(configFor("dev"), INPUTS.qdrantImage) }) as PodTemplateLike;
 }
 
 /** The seed's Qdrant pod (seeds/000), security fields verbatim: it lacks a seccomp profile. */

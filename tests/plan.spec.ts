@@ -11,6 +11,7 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { main, PlanDeps, REDACTED, renderPlan } from "../scripts/plan";
+import { SOURCE_ROOT } from "./fixtures";
 import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, stackRawConfig } from "./harness";
 import { manifestProblems } from "./k8s-schema";
 
@@ -31,6 +32,7 @@ async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps>
         stdout: (t) => void (run.out += t),
         stderr: (t) => void (run.err += t),
         evaluate: async (stack, options) => (run.evaluation = await evaluateStack(stack, options)),
+        sourceRoot: SOURCE_ROOT,
         ...extra,
     });
     run.ms = Date.now() - started;
@@ -317,7 +319,7 @@ describe("npm run plan: failures", () => {
         let expected: ConfigError | undefined;
         try {
             const { raw, secretKeys } = stackRawConfig("dev", { overrides });
-            parseStackConfig(raw, { stack: "dev", secretKeys });
+            parseStackConfig(raw, { stack: "dev", secretKeys, sourceRoot: SOURCE_ROOT });
         } catch (e) {
             expected = e as ConfigError;
         }

@@ -31,7 +31,10 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly identityClientId: S;
     readonly tenantId: S;
     readonly vaultName: S;
+    /** The MCP server image (the stack's build, or the configured image), in the stack's ACR. */
     readonly image: S;
+    /** The in-ACR copy of images.qdrant. */
+    readonly qdrantImage: S;
     readonly qdrantApiKey: S;
 }
 
@@ -46,7 +49,7 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
         qdrantServiceAccountManifest(cfg),
         qdrantHeadlessServiceManifest(cfg),
         qdrantServiceManifest(cfg),
-        qdrantStatefulSetManifest(cfg),
+        qdrantStatefulSetManifest(cfg, inputs.qdrantImage),
         mcpServiceAccountManifest(cfg, identity),
         mcpConfigMapManifest(cfg),
         mcpSecretProviderClassManifest(cfg, { ...identity, vaultName: inputs.vaultName }),

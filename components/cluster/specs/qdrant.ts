@@ -107,7 +107,8 @@ export function qdrantServiceManifest(cfg: Pick<WorkloadConfig, "namespace">) {
     } satisfies k8s.types.input.core.v1.Service;
 }
 
-export function qdrantPodSpec(cfg: WorkloadConfig) {
+/** `image` is the in-ACR copy of images.qdrant (an `-unprivileged` build, uid 1000). */
+export function qdrantPodSpec<S extends Str = string>(cfg: WorkloadConfig, image: S) {
     const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
         // Qdrant serves /livez and /readyz without the API key, so the kubelet needs no credentials.
         httpGet: { path, port: "http" },
@@ -128,7 +129,7 @@ export function qdrantPodSpec(cfg: WorkloadConfig) {
         containers: [
             {
                 name: NAMES.qdrant,
-                image: cfg.qdrant.image,
+                image,
                 imagePullPolicy: "Always",
                 securityContext: restrictedContainerSecurityContext(),
                 ports: [
@@ -183,7 +184,7 @@ function claimTemplate(cfg: Pick<WorkloadConfig, "environment" | "cluster" | "na
     };
 }
 
-export function qdrantStatefulSetManifest(cfg: WorkloadConfig) {
+export function qdrantStatefulSetManifest<S extends Str = string>(cfg: WorkloadConfig, image: S) {
     return {
         apiVersion: "apps/v1",
         kind: "StatefulSet",
@@ -198,7 +199,7 @@ export function qdrantStatefulSetManifest(cfg: WorkloadConfig) {
             persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
             template: {
                 metadata: { labels: labels(NAMES.qdrant, QDRANT_COMPONENT) },
-                spec: qdrantPodSpec(cfg),
+                spec: qdrantPodSpec(cfg, image),
             },
             // Snapshots get their own disk of the same size: a full snapshot is about as large as the
             // collection, and on the storage disk it could fill the disk Qdrant needs to keep running.
