@@ -11,6 +11,7 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { main, PlanDeps, REDACTED, renderPlan } from "../scripts/plan";
+import { importedImageRef } from "../components/image";
 import { SOURCE_ROOT } from "./fixtures";
 import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, stackRawConfig } from "./harness";
 import { manifestProblems } from "./k8s-schema";
@@ -258,6 +259,22 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(run.out.includes(`Exposed: Service ${ev.config.namespace}/mcp-server: ${reach}`));
             assert.ok(summary.includes(`"url": "http://${PLACEHOLDER.loadBalancerIp}/mcp"`), "the client config it would produce");
             assert.ok(summary.includes(".vscode/mcp.json") && summary.includes("claude_desktop_config.json"));
+        });
+
+        it("shows the build source and tag, each import, and the commands the stack runs", () => {
+            const summary = read("summary.md");
+            const source = ev.config.mcpServer.source;
+            assert.ok(source.kind === "build");
+            const server = String(ev.outputs.acrLoginServer);
+            assert.ok(summary.includes(`| mcp-server | \`${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}\` | az acr build | \`${server}/mcp-server:${source.tag}\` |`), "build row");
+            assert.ok(run.out.includes(`Image mcp-server: az acr build ${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}`), "stdout names the tag");
+            for (const [name, upstream] of Object.entries(ev.config.images)) {
+                assert.ok(summary.includes(`| ${name} | \`${upstream}\` | az acr import | \`${importedImageRef(server, upstream)}\` |`), `import row for ${name}`);
+                assert.ok(run.out.includes(`Image ${name}: az acr import ${upstream}`), `stdout line for ${name}`);
+            }
+            const commands = ev.ofType("command:local:Command").map((c) => c.inputs.create);
+            assert.equal(commands.length, 1 + Object.keys(ev.config.images).length);
+            for (const c of commands) assert.ok(summary.includes(`\n${c}\n`), `command in summary: ${c}`);
         });
 
         describe("renderPlan on a doctored evaluation", () => {
