@@ -82,8 +82,18 @@ export function acrImportCommand(at: ResolvedLocation, upstream: string): string
     return parts.join(" ");
 }
 
-function resolved(at: RegistryLocation): pulumi.Output<ResolvedLocation> {
-    return pulumi.all([at.subscriptionId, at.resourceGroupName, at.registryName]).apply(([subscriptionId, resourceGroupName, registryName]) => ({ subscriptionId, resourceGroupName, registryName }));
+/**
+ * The command that puts one image into the registry, and the image reference that resolves once it has
+ * run. The URN is known at preview, so the reference is too; because the reference is derived from it,
+ * every consumer (a Deployment's image field) waits for the command without a separate dependsOn.
+ */
+function registryCommand(name: string, parent: pulumi.Resource, registry: RegistryLocation, run: { create: (at: ResolvedLocation) => string; trigger: string; image: (server: string) => string }) {
+    const at = pulumi.all([registry.subscriptionId, registry.resourceGroupName, registry.registryName]).apply(([subscriptionId, resourceGroupName, registryName]) => ({ subscriptionId, resourceGroupName, registryName }));
+    // `triggers` replaces the command when the tag or upstream changes; there is no delete command, since a
+    // previous image may still run in pods until the new rollout completes.
+    const command = new local.Command(name, { create: at.apply(run.create), triggers: [run.trigger] }, { parent });
+    const image = pulumi.all([registry.loginServer, command.urn]).apply(([server]) => run.image(server));
+    return { command, image };
 }
 
 export interface AcrBuildArgs {
@@ -99,8 +109,6 @@ export interface AcrBuildArgs {
     readonly repository: string;
     /** Tag derived from the source (a hash of the context), so the reference is known before the build. */
     readonly tag: string;
-    /** Resources the build must wait for (the registry; never the cluster). */
-    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** One image built in ACR Tasks from a build context. */
@@ -112,18 +120,12 @@ export class AcrBuild extends pulumi.ComponentResource {
     constructor(name: string, args: AcrBuildArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:azure:AcrBuild", name, {}, opts);
         const image = `${args.repository}:${args.tag}`;
-        this.command = new local.Command(
-            `${name}-build`,
-            {
-                create: resolved(args.registry).apply((at) => acrBuildCommand(at, { context: args.context, dockerfile: args.dockerfile, git: args.git, image })),
-                // The tag is the source's hash: a new tag is a new build, the same tag never rebuilds.
-                triggers: [image],
-            },
-            // No delete command: a previous tag may still run in pods until the new rollout completes.
-            { parent: this, dependsOn: args.dependsOn },
-        );
-        // The URN is known at preview, so the reference is too; depending on it makes every consumer wait for the push.
-        this.image = pulumi.all([args.registry.loginServer, this.command.urn]).apply(([server]) => `${server}/${image}`);
+        // The tag is the source's hash: a new tag is a new build, the same tag never rebuilds.
+        ({ command: this.command, image: this.image } = registryCommand(`${name}-build`, this, args.registry, {
+            create: (at) => acrBuildCommand(at, { context: args.context, dockerfile: args.dockerfile, git: args.git, image }),
+            trigger: image,
+            image: (server) => `${server}/${image}`,
+        }));
         this.registerOutputs({ image: this.image });
     }
 }
@@ -133,8 +135,6 @@ export interface AcrImportArgs {
     readonly registry: RegistryLocation;
     /** Upstream reference with registry host, tag and digest. */
     readonly upstream: string;
-    /** Resources the import must wait for (the registry; never the cluster). */
-    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** One upstream image copied into the stack's ACR by digest. */
@@ -145,12 +145,11 @@ export class AcrImport extends pulumi.ComponentResource {
 
     constructor(name: string, args: AcrImportArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:azure:AcrImport", name, {}, opts);
-        this.command = new local.Command(
-            `${name}-import`,
-            { create: resolved(args.registry).apply((at) => acrImportCommand(at, args.upstream)), triggers: [args.upstream] },
-            { parent: this, dependsOn: args.dependsOn },
-        );
-        this.image = pulumi.all([args.registry.loginServer, this.command.urn]).apply(([server]) => importedImageRef(server, args.upstream));
+        ({ command: this.command, image: this.image } = registryCommand(`${name}-import`, this, args.registry, {
+            create: (at) => acrImportCommand(at, args.upstream),
+            trigger: args.upstream,
+            image: (server) => importedImageRef(server, args.upstream),
+        }));
         this.registerOutputs({ image: this.image });
     }
 }
