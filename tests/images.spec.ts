@@ -271,6 +271,7 @@ for (const stack of ["dev", "prod"] as const) {
             const build = commandOf(ev, "mcp-aks:azure:AcrBuild");
             assert.match(build.inputs.create, new RegExp(`^az acr build .*--registry ${ev.one(REGISTRY).inputs.registryName} --image mcp-server:${source.tag} .*--file server/Dockerfile server$`));
             assert.deepEqual(build.inputs.triggers, [`mcp-server:${source.tag}`]);
+            for (const c of ev.ofType(COMMAND)) assert.deepEqual(c.inputs.interpreter, ["/bin/sh", "-c"], "POSIX sh on every OS");
         });
 
         it("the MCP Deployment runs the build's image and waits for the build", () => {

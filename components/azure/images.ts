@@ -38,6 +38,9 @@ interface ResolvedLocation {
     readonly registryName: string;
 }
 
+/** The shell the az commands run in; on Windows, run `pulumi up` from WSL or Git Bash's sh on PATH. */
+export const COMMAND_INTERPRETER = ["/bin/sh", "-c"] as const;
+
 /** The platform ACR Tasks builds for: AKS node pools here are Linux on amd64. */
 export const BUILD_PLATFORM = "linux/amd64";
 
@@ -91,7 +94,8 @@ function registryCommand(name: string, parent: pulumi.Resource, registry: Regist
     const at = pulumi.all([registry.subscriptionId, registry.resourceGroupName, registry.registryName]).apply(([subscriptionId, resourceGroupName, registryName]) => ({ subscriptionId, resourceGroupName, registryName }));
     // `triggers` replaces the command when the tag or upstream changes; there is no delete command, since a
     // previous image may still run in pods until the new rollout completes.
-    const command = new local.Command(name, { create: at.apply(run.create), triggers: [run.trigger] }, { parent });
+    // A POSIX shell everywhere (the import's credential expansion is sh syntax; cmd.exe is the Windows default).
+    const command = new local.Command(name, { create: at.apply(run.create), triggers: [run.trigger], interpreter: [...COMMAND_INTERPRETER] }, { parent });
     const image = pulumi.all([registry.loginServer, command.urn]).apply(([server]) => run.image(server));
     return { command, image };
 }
