@@ -107,6 +107,19 @@ export function environmentDefaults(environment: Environment): Record<string, un
                 requests: { cpu: prod ? "500m" : "250m", memory: "1Gi" },
                 limits: { cpu: "1000m", memory: prod ? "4Gi" : "2Gi" },
             },
+            // prod: a 3-node cluster, one node per zone. Every shard on all 3 nodes (RF 3) and writes
+            // acknowledged by 2: with one node down reads and writes go on, and each node's snapshot
+            // holds the whole collection, so any single node's snapshot restores it.
+            replicas: prod ? 3 : 1,
+            replicationFactor: prod ? 3 : 1,
+            writeConsistencyFactor: prod ? 2 : 1,
+            readOnlyApiKey: false,
+            backup: {
+                enabled: true,
+                // Hourly in prod for the 1-hour RPO (seeds/004); daily in dev. Minute 17 avoids the top of the hour.
+                schedule: prod ? "17 * * * *" : "17 3 * * *",
+                retentionDays: prod ? 7 : 3,
+            },
         },
     };
 }

@@ -20,6 +20,17 @@ export function createStack(config: StackConfig) {
         image: platform.mcpServerImage,
         qdrantImage: platform.images.qdrant,
         azureDependencies: platform.workloadDependencies,
+        backup: platform.backup && {
+            target: {
+                clientId: platform.backup.identityClientId,
+                tenantId: platform.tenantId,
+                blobEndpoint: platform.backup.blobEndpoint,
+                containerName: platform.backup.containerName,
+            },
+            // The in-ACR copy of images.curl, like every image the cluster runs.
+            image: platform.images.curl,
+            dependencies: platform.backup.dependencies,
+        },
     });
     const serverName = defaultServerName(config.stack);
     const servers = workloads.endpointUrl.apply((url) => (url ? [{ name: serverName, url }] : []));
@@ -43,6 +54,20 @@ export function createStack(config: StackConfig) {
         namespace: workloads.namespace,
         mcpServiceName: workloads.mcpServiceName,
         qdrantServiceName: workloads.qdrantServiceName,
+        qdrant: {
+            replicas: config.qdrant.replicas,
+            replicationFactor: config.qdrant.replicationFactor,
+            writeConsistencyFactor: config.qdrant.writeConsistencyFactor,
+        },
+        qdrantBackup: platform.backup && {
+            schedule: config.qdrant.backup.schedule,
+            retentionDays: config.qdrant.backup.retentionDays,
+            storageAccount: platform.backup.accountName,
+            container: platform.backup.containerName,
+            blobEndpoint: platform.backup.blobEndpoint,
+            identityClientId: platform.backup.identityClientId,
+            cronJob: workloads.backupCronJobName,
+        },
         [STACK_OUTPUTS.endpoint]: workloads.endpointUrl,
         [STACK_OUTPUTS.servers]: servers,
         [STACK_OUTPUTS.clientConfig]: clientConfig,

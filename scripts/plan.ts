@@ -15,7 +15,7 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { CLIENT_FILE_NAMES, CLIENT_FORMATS, STACK_OUTPUTS } from "../components/client-config";
 import { ConfigError } from "../components/config";
-import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT } from "../tests/harness";
+import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT, StackFileError } from "../tests/harness";
 import { PodTemplateLike, restrictedViolations } from "../tests/pod-security";
 
 export const USAGE = `Usage: npm run plan -- --stack <stack>
@@ -297,6 +297,22 @@ function azureProperties(r: CapturedResource): Record<string, unknown> {
             return { kind: i.kind, streams: (i.dataFlows ?? []).flatMap((f: any) => f.streams ?? []) };
         case "azure-native:monitor:DataCollectionRuleAssociation":
             return { resourceUri: i.resourceUri, dataCollectionRuleId: i.dataCollectionRuleId, dataCollectionEndpointId: i.dataCollectionEndpointId };
+        case "azure-native:storage:StorageAccount":
+            return {
+                kind: i.kind,
+                accessTier: i.accessTier,
+                allowBlobPublicAccess: i.allowBlobPublicAccess,
+                allowSharedKeyAccess: i.allowSharedKeyAccess,
+                minimumTlsVersion: i.minimumTlsVersion,
+                httpsOnly: i.enableHttpsTrafficOnly,
+                publicNetworkAccess: i.publicNetworkAccess ?? "Enabled (default)",
+            };
+        case "azure-native:storage:BlobServiceProperties":
+            return { versioning: Boolean(i.isVersioningEnabled), blobSoftDelete: i.deleteRetentionPolicy, containerSoftDelete: i.containerDeleteRetentionPolicy };
+        case "azure-native:storage:BlobContainer":
+            return { account: i.accountName, publicAccess: i.publicAccess };
+        case "azure-native:storage:ManagementPolicy":
+            return { account: i.accountName, rules: i.policy?.rules };
         case "random:index/randomString:RandomString":
         case "random:index/randomPassword:RandomPassword":
             return { length: i.length, special: i.special, upper: i.upper, lower: i.lower, numeric: i.numeric, result: "generated at deploy time" };
@@ -490,6 +506,28 @@ function apiServerLine(ev: Evaluation): string {
         .join("\n");
 }
 
+/** Replication and backup settings as the program declares them: what survives what, and where snapshots go. */
+export function qdrantLines(ev: Evaluation): string[] {
+    const q = ev.config.qdrant;
+    const lost = q.replicas > 1 ? Math.min(q.replicationFactor - q.writeConsistencyFactor, Math.floor((q.replicas - 1) / 2)) : 0;
+    const pdb = ev.ofType("kubernetes:policy/v1:PodDisruptionBudget").find((p) => p.inputs?.metadata?.name === "qdrant");
+    const lines = [
+        `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}: ` +
+            (lost > 0 ? `reads and writes continue with ${lost} node(s) down` : "no node may be lost (single node)") +
+            (pdb ? `; PDB maxUnavailable ${pdb.inputs.spec.maxUnavailable}` : "; no PDB"),
+    ];
+    const account = ev.ofType("azure-native:storage:StorageAccount")[0];
+    const container = ev.ofType("azure-native:storage:BlobContainer")[0];
+    if (!q.backup.enabled || !account || !container) {
+        lines.push("backups: OFF (qdrant.backup.enabled is false)");
+        return lines;
+    }
+    lines.push(
+        `backups: \`${q.backup.schedule}\` (UTC) to ${account.inputs.accountName}/${container.inputs.containerName} (${account.inputs.sku?.name}), kept ${q.backup.retentionDays} day(s), image images.curl (${ev.config.images.curl}, imported into the stack's ACR)`,
+    );
+    return lines;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Rendering
 
@@ -635,6 +673,10 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
     out.push(exposed.length === 0 ? "- No Service is reachable from outside the cluster." : exposed.map((e) => `- ${exposureLine(e)}`).join("\n"));
     out.push(...apiServerLine(ev).split("\n").map((l) => `- ${l}`));
     out.push("");
+    out.push("## Qdrant: replication and backups");
+    out.push("");
+    for (const line of qdrantLines(ev)) out.push(`- ${line}`);
+    out.push("");
     out.push("## Client config");
     out.push("");
     const clientConfig = ev.outputs[STACK_OUTPUTS.clientConfig] as Record<string, unknown> | undefined;
@@ -670,6 +712,7 @@ function stdoutSummary(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[]): st
         `  Pod Security restricted: ${failing.length === 0 ? `all ${posture.length} pod templates pass` : `${failing.length} of ${posture.length} FAIL (${failing.map((p) => p.ref).join(", ")})`}`,
         ...imageLines(ev).map((i) => `  Image ${i.name}: ${i.how} ${i.source}`),
         `  NetworkPolicies: ${uncovered.length === 0 ? `every workload is selected for ingress and egress` : `NOT covered: ${uncovered.map((p) => p.ref).join(", ")}`}`,
+        ...qdrantLines(ev).map((l) => `  Qdrant: ${l.replace(/`/g, "")}`),
         ...exposures(objects).map((e) => `  Exposed: ${exposureLine(e)}`),
         ...apiServerLine(ev)
             .split("\n")
@@ -776,6 +819,10 @@ export async function main(argv: readonly string[], overrides: Partial<PlanDeps>
         if (e instanceof UsageError) {
             deps.stderr(`plan: ${e.message}\n`);
             return 2;
+        }
+        if (e instanceof StackFileError) {
+            deps.stderr(`plan: ${e.message}\n`);
+            return 1;
         }
         if (e instanceof ConfigError) {
             // The message names each key and the command that fixes it; a stack trace would only bury it.

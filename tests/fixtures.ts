@@ -26,6 +26,10 @@ export const WORKLOAD_INPUTS = {
     image: "acrmcpdevabc123.azurecr.io/mcp-server:src-0123456789abcdef",
     qdrantImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.qdrant),
     qdrantApiKey: "generated-key",
+    backupIdentityClientId: "33333333-3333-3333-3333-333333333333",
+    blobEndpoint: "https://stmcpdevabc123.blob.core.windows.net",
+    backupContainer: "qdrant-snapshots",
+    backupImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.curl),
 };
 
 /** A stand-in value for every API key secret; obviously not a real key. */

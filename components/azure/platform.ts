@@ -10,7 +10,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { StackConfig, sanitizeStackName } from "../config";
 import { azureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
-import { MCP_SERVER_SERVICE_ACCOUNT } from "../workload-identity";
+import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
 import { StackImages } from "./images";
@@ -19,6 +19,17 @@ import { ClusterDataCollection, LogWorkspace } from "./monitoring";
 import { Registry } from "./registry";
 import { BUILT_IN_ROLES, scopedRoleAssignment } from "./role-assignment";
 import { SecretsVault } from "./vault";
+import { BackupStorage } from "./storage";
+
+/** What the workloads layer needs to run the Qdrant backup: plain values, no Azure SDK types. */
+export interface BackupTarget {
+    readonly identityClientId: pulumi.Output<string>;
+    readonly accountName: pulumi.Output<string>;
+    readonly containerName: pulumi.Output<string>;
+    readonly blobEndpoint: pulumi.Output<string>;
+    /** The federated credential and the role: the CronJob's first run must not race them. */
+    readonly dependencies: pulumi.Resource[];
+}
 
 export interface AzurePlatformArgs {
     /** The validated stack config. */
@@ -48,6 +59,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
     /** What the first MCP rollout must wait for: the federated credentials, the vault role and the secrets. */
     readonly workloadDependencies: pulumi.Resource[];
+    /** The snapshot storage and its identity; undefined when qdrant.backup.enabled is false. */
+    readonly backup?: BackupTarget;
 
     constructor(name: string, args: AzurePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:azure:AzurePlatform", name, {}, opts);
@@ -197,6 +210,32 @@ export class AzurePlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        if (cfg.qdrant.backup.enabled) {
+            const backup = new BackupStorage(
+                `${name}-backup`,
+                {
+                    resourceGroupName: group.name,
+                    location: cfg.location,
+                    accountName: uniqueNames.apply((n) => n.storageAccount),
+                    identityName: fixedNames.backupIdentity,
+                    production: cfg.environment === "prod",
+                    retentionDays: cfg.qdrant.backup.retentionDays,
+                    oidcIssuerUrl: cluster.oidcIssuerUrl,
+                    subject: { namespace: cfg.namespace, serviceAccount: QDRANT_BACKUP_SERVICE_ACCOUNT },
+                    subscriptionId: client.subscriptionId,
+                    tags,
+                },
+                { parent: this },
+            );
+            this.backup = {
+                identityClientId: backup.identityClientId,
+                accountName: backup.accountName,
+                containerName: backup.containerName,
+                blobEndpoint: backup.blobEndpoint,
+                dependencies: backup.dependencies,
+            };
+        }
 
         this.kubeconfig = clusterKubeconfig({
             resourceGroupName: group.name,

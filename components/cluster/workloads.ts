@@ -10,6 +10,18 @@ import { McpServer } from "./mcp-server";
 import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
+import { QdrantBackup } from "./qdrant-backup";
+import type { BackupTargetInputs } from "./specs/qdrant-backup";
+
+/** The snapshot target from the Azure layer, as plain inputs. */
+export interface QdrantBackupInputs {
+    /** Backup identity, tenant, blob endpoint and container. */
+    readonly target: BackupTargetInputs<pulumi.Input<string>>;
+    /** The curl image the backup job runs, as a reference in the stack's ACR. */
+    readonly image: pulumi.Input<string>;
+    /** Azure resources the first backup run must wait for (federated credential, role). */
+    readonly dependencies?: pulumi.Input<pulumi.Resource>[];
+}
 
 export interface McpWorkloadsArgs {
     /** Kubernetes provider for the cluster the stack made. */
@@ -28,6 +40,8 @@ export interface McpWorkloadsArgs {
     readonly qdrantImage: pulumi.Input<string>;
     /** Azure resources the first MCP rollout must wait for (federated credential, Key Vault role, secrets). */
     readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
+    /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
+    readonly backup?: QdrantBackupInputs;
 }
 
 export class McpWorkloads extends pulumi.ComponentResource {
@@ -37,6 +51,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
     readonly mcpServiceName: pulumi.Output<string>;
     readonly qdrantServiceName: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
+    /** The backup CronJob's name; undefined without backups. */
+    readonly backupCronJobName?: pulumi.Output<string>;
 
     constructor(name: string, args: McpWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:cluster:McpWorkloads", name, {}, opts);
@@ -66,6 +82,21 @@ export class McpWorkloads extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (args.backup) {
+            const backup = new QdrantBackup(
+                `${name}-qdrant-backup`,
+                {
+                    config: cfg,
+                    image: args.backup.image,
+                    target: args.backup.target,
+                    dependsOn: guarded,
+                    runDependencies: [...(args.backup.dependencies ?? []), qdrant.apiKeySecret, qdrant.statefulSet],
+                },
+                child,
+            );
+            this.backupCronJobName = backup.cronJobName;
+        }
 
         this.namespace = namespace.name;
         this.endpointUrl = mcp.endpointUrl;

@@ -20,6 +20,7 @@ import {
     WorkloadConfig,
     isZoned,
     labels,
+    oneAtATimePodDisruptionBudget,
     priorityClassName,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
@@ -314,19 +315,8 @@ export function mcpServiceManifest(cfg: Pick<WorkloadConfig, "namespace" | "endp
 }
 
 export function mcpPodDisruptionBudgetManifest(cfg: Pick<WorkloadConfig, "namespace">) {
-    return {
-        apiVersion: "policy/v1",
-        kind: "PodDisruptionBudget",
-        metadata: { name: NAMES.mcp, namespace: cfg.namespace, labels: labels(NAMES.mcp, MCP_COMPONENT) },
-        spec: {
-            // One pod at a time, whatever the HPA's count: with minReplicas 1 a drain still proceeds
-            // (DESIGN.md pitfall 4), and with more it never takes two replicas at once.
-            maxUnavailable: 1,
-            selector: { matchLabels: selectorLabels(NAMES.mcp) },
-            // A crash-looping pod is not "healthy" and would otherwise use up the budget and block drains.
-            unhealthyPodEvictionPolicy: "AlwaysAllow",
-        },
-    } satisfies k8s.types.input.policy.v1.PodDisruptionBudget;
+    // One pod at a time, whatever the HPA's count: with minReplicas 1 a drain still proceeds.
+    return oneAtATimePodDisruptionBudget(cfg, NAMES.mcp, MCP_COMPONENT);
 }
 
 export function mcpHorizontalPodAutoscalerManifest(cfg: Pick<WorkloadConfig, "namespace" | "mcpServer">) {
