@@ -384,7 +384,7 @@ const schema = z.strictObject({
 type ParsedConfig = z.infer<typeof schema>;
 
 /** Settings the workloads layer derives itself; a stack may not override them. */
-export const RESERVED_SETTINGS = ["MCP_PORT", "MCP_HOST", "QDRANT_URL", "QDRANT_API_KEY", "SQLITE_PATH"];
+export const RESERVED_SETTINGS = ["MCP_PORT", "MCP_HOST", "QDRANT_URL", "QDRANT_API_KEY", "SQLITE_PATH", "MCP_API_KEYS", "MCP_SHUTDOWN_TIMEOUT_MS"];
 
 /** Tags the program sets on every Azure resource (platformTags); a user tag of the same name is overwritten. */
 export const PROGRAM_TAGS = ["environment", "project", "stack", "managed-by"];

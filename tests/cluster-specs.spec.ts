@@ -177,6 +177,7 @@ describe("cluster: workload specs", () => {
             assert.equal(data.QDRANT_URL, `http://${NAMES.qdrant}.${cfg.namespace}.svc.cluster.local:6333`);
             assert.ok(data.SQLITE_PATH.startsWith(`${MCP_DATA_PATH}/`), "the index lives on the per-replica data volume");
             assert.ok(!("QDRANT_API_KEY" in data));
+            assert.deepEqual(data.MCP_API_KEYS.split(","), [...cfg.apiKeys], "names only, for the server's secrets_status tool");
             for (const apiKey of cfg.apiKeys) assert.ok(!(apiKey in data), apiKey);
             const overridden = mcpServerSettings(configFor("dev", { [key("mcpServer")]: JSON.stringify({ settings: { LLM_TEMPERATURE: "0.1", EXTRA: "x" } }) }));
             assert.equal(overridden.LLM_TEMPERATURE, "0.1");
@@ -243,12 +244,18 @@ describe("cluster: workload specs", () => {
             assert.equal(spec.strategy.rollingUpdate.maxUnavailable, 0);
             const pod = spec.template.spec;
             const c = pod.containers[0];
-            for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe.httpGet, { path: "/health", port: "http" });
+            // Liveness and startup: the process serves HTTP. Readiness: Qdrant answers with the key (server/).
+            assert.deepEqual(c.startupProbe.httpGet, { path: "/health", port: "http" });
+            assert.deepEqual(c.livenessProbe.httpGet, { path: "/health", port: "http" });
+            assert.deepEqual(c.readinessProbe.httpGet, { path: "/ready", port: "http" });
             assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
             assert.deepEqual(c.lifecycle.preStop, { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } });
             assert.ok(!("exec" in c.lifecycle.preStop), "no shell needed in the image");
             assert.equal(pod.terminationGracePeriodSeconds, TERMINATION_GRACE_SECONDS);
             assert.ok(TERMINATION_GRACE_SECONDS >= PRE_STOP_SLEEP_SECONDS + 60, "time left to drain streams after the pause");
+            // The server's own drain bound ends before the kubelet's SIGKILL (grace period after the pause).
+            const drainMs = Number(mcpServerSettings(cfg).MCP_SHUTDOWN_TIMEOUT_MS);
+            assert.ok(drainMs > 0 && drainMs + 10000 <= (TERMINATION_GRACE_SECONDS - PRE_STOP_SLEEP_SECONDS) * 1000, String(drainMs));
         });
 
         it("spreads replicas over zones and nodes; the zone spread is a requirement only on zonal clusters", () => {
