@@ -1110,7 +1110,9 @@ function mcpImageSource(cfg: ParsedConfig, ctx: Context, sourceRoot: string): { 
         }
         return { source: { kind: "build", context: build.context, dockerfile: build.dockerfile, git: true, repository: MCP_SERVER_REPOSITORY, tag: gitBuildTag(build.context, build.dockerfile) } };
     }
-    const contextFix = setCommand(stack, contextPath, "<directory-with-a-Dockerfile>")!;
+    // Back to the repo's own server/ unless that is what is missing; then only the user knows the directory.
+    const fallback = valueAt(ctx.defaults, contextPath);
+    const contextFix = setCommand(stack, contextPath, build.context !== fallback ? fallback : "<directory-with-a-Dockerfile>")!;
     if (!isContainedRelativePath(build.context)) {
         return problem(contextPath, build.context, "a directory inside the repo, relative to its root with / separators, such as server, or a pinned git URL", contextFix);
     }

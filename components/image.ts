@@ -103,15 +103,40 @@ function ignorePatterns(file: string | undefined): string[] {
         .filter((l) => l !== "" && !l.startsWith("#"));
 }
 
+/** One path segment of a .dockerignore pattern as a RegExp (`*`, `?` and `[...]` as Go's filepath.Match). */
+function segmentRegExp(segment: string): RegExp {
+    const body = segment.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+    return new RegExp(`^${body}$`);
+}
+
+/**
+ * Whether a pattern could match the directory `dir` itself or a path below it: its leading segments
+ * match dir's, or a `**` stands before they run out. Conservative: true whenever unsure.
+ */
+export function mayMatchBelow(pattern: string, dir: string): boolean {
+    const pat = pattern.replace(/^\/+/, "").split("/").filter((s) => s !== "" && s !== ".");
+    const parts = dir.split("/");
+    for (let i = 0; i < parts.length; i++) {
+        if (i >= pat.length) return true; // the pattern names an ancestor of dir: everything below is matched
+        if (pat[i].includes("**")) return true;
+        try {
+            if (!segmentRegExp(pat[i]).test(parts[i])) return false;
+        } catch {
+            return true;
+        }
+    }
+    return true;
+}
+
 /** The files of a build context that reach the builder, as sorted POSIX paths relative to the context. */
 export function contextFiles(contextDir: string, dockerfile: string): string[] {
     const patterns = ignorePatterns(ignoreFile(contextDir, dockerfile));
     // Docker's matching is case-sensitive on Linux, where ACR builds; the library defaults to ignoring case.
     const ig = dockerignore({ ignorecase: false }).add(patterns);
-    // Without exception patterns nothing below an ignored directory can come back, so it need not be read
-    // (a server/node_modules would otherwise be hashed file by file, only to be thrown away).
-    const hasExceptions = patterns.some((p) => p.startsWith("!"));
     const files: string[] = [];
+    // An ignored directory is read only if an exception pattern could bring back something below it (a
+    // server/node_modules would otherwise be listed file by file, only to be thrown away).
+    const exceptions = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
     const walk = (rel: string) => {
         const entries = fs.readdirSync(path.join(contextDir, rel), { withFileTypes: true });
         for (const entry of entries) {
@@ -119,7 +144,7 @@ export function contextFiles(contextDir: string, dockerfile: string): string[] {
             if (!rel && VCS_ENTRIES.has(entry.name)) continue;
             const ignored = ig.ignores(child);
             if (entry.isDirectory()) {
-                if (!ignored || hasExceptions) walk(child);
+                if (!ignored || exceptions.some((e) => mayMatchBelow(e, child))) walk(child);
             } else if (!ignored && (entry.isFile() || entry.isSymbolicLink())) {
                 files.push(child);
             }

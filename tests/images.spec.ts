@@ -10,7 +10,7 @@ import * as path from "path";
 import { acrBuildCommand, acrImportCommand } from "../components/azure/images";
 import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
 import { DEFAULT_IMAGES } from "../components/config-defaults";
-import { contextFiles, gitBuildTag, importedImageRef, localBuildTag, parseImageRef } from "../components/image";
+import { contextFiles, gitBuildTag, importedImageRef, localBuildTag, mayMatchBelow, parseImageRef } from "../components/image";
 import { configFor, key, SOURCE_ROOT } from "./fixtures";
 import { CapturedResource, dependencyClosure, Evaluation, evaluateStack, stackRawConfig } from "./harness";
 
@@ -77,6 +77,28 @@ describe("build context hash (pure)", () => {
         assert.notEqual(tag({ ...BASE, "keep.log": "kept" }), base, "re-included by !keep.log");
         // Docker matches case-sensitively on Linux: NODE_MODULES is not node_modules.
         assert.notEqual(tag({ ...BASE, "NODE_MODULES/x.js": "x" }), base);
+    });
+
+    it("an allow-list ignore file (* then !src) keeps exactly what its exceptions name, also deep below ignored folders", () => {
+        const files = {
+            ...BASE,
+            ".dockerignore": "*\n!package.json\n!src\n!vendor/keep/**\n",
+            "node_modules/x/index.js": "x",
+            "vendor/drop/a.js": "a",
+            "vendor/keep/deep/b.js": "b",
+        };
+        assert.deepEqual(contextFiles(make(files), "Dockerfile"), ["Dockerfile", "package.json", "src/index.ts", "vendor/keep/deep/b.js"]);
+    });
+
+    it("mayMatchBelow: an ignored folder is skipped only when no exception can reach below it", () => {
+        assert.equal(mayMatchBelow("src", "node_modules"), false);
+        assert.equal(mayMatchBelow("src", "src"), true);
+        assert.equal(mayMatchBelow("/src/a.ts", "src"), true);
+        assert.equal(mayMatchBelow("s*", "src"), true);
+        assert.equal(mayMatchBelow("vendor/keep/**", "vendor/drop"), false);
+        assert.equal(mayMatchBelow("vendor/keep/**", "vendor/keep/deep"), true);
+        assert.equal(mayMatchBelow("**/*.js", "node_modules/x"), true);
+        assert.equal(mayMatchBelow("a", "a/b/c"), true, "a pattern naming an ancestor covers everything below");
     });
 
     it("a Dockerfile the ignore file lists still counts (the builder always receives it)", () => {
@@ -195,8 +217,10 @@ describe("config: mcpServer.build, mcpServer.image, images", () => {
 
     it("setting both build and image is an error naming both", () => {
         const p = problemFor(configError(mcp({ build: { context: "server" }, image: "team/mcp:2.0.0" })), "mcpServer.image");
-        assert.match(p.allowed, /not both/);
-        assert.match(p.fix, /pulumi config rm --path mcpServer\.image --stack dev .*pulumi config rm --path mcpServer\.build --stack dev/);
+        assert.match(p.allowed, /mcpServer\.build .*or mcpServer\.image .*not both/);
+        // One command the CLI runs as pasted (tests/config-fixes.spec.ts applies every fix); keeping the build
+        // is the default, so the fix drops the image.
+        assert.equal(p.fix, "pulumi config rm --path mcpServer.image --stack dev");
     });
 
     it("images defaults include qdrant and curl pinned by digest; a stack adds or overrides entries", () => {
