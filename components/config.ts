@@ -20,11 +20,29 @@ import { DEFAULT_SERVER_NAME, ENVIRONMENTS, Environment, environmentDefaults, mc
 import { andThen, cliPath, coerce, HIDDEN, isPlainObject, kindOf, looksSecret, nodeAt, objectKeys, parseCliPath, PathSegment, rmCommand, setCommand, showValue, unwrap, yamlFix } from "./config-fix";
 import { azureNames, nameViolations, keyVaultSecretName, NameStem, NAME_RULES, serverAzureNames, SUFFIX_PLACEHOLDER } from "./naming";
 import { mcpServerServiceAccount } from "./workload-identity";
+import { gitBuildTag, hasRegistryHost, isContainedRelativePath, isGitContext, isPinnedGitContext, localBuildTag, parseImageRef } from "./image";
 
 export { Environment } from "./config-defaults";
 
 /** The Pulumi project name, which is also the config namespace (`mcp-aks:cluster`). */
 export const PROJECT = "mcp-aks";
+
+/** The repository root: where Pulumi.yaml lives and where relative build contexts resolve. */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** The ACR repository MCP server `server`'s build pushes to: `<server>-mcp`, the name of its Kubernetes objects. */
+export function mcpServerRepository(server: string): string {
+    return mcpServerServiceAccount(server);
+}
+
+/** Where one MCP server's image comes from, resolved from its `build` or `image`. */
+export type McpImageSource =
+    /** Built in ACR Tasks from a local directory or a pinned git URL; `tag` is a hash of that source. */
+    | { readonly kind: "build"; readonly context: string; readonly dockerfile: string; readonly git: boolean; readonly repository: string; readonly tag: string }
+    /** Already in the stack's ACR (`repo:tag` or `repo@sha256:...`, pushed by something else). */
+    | { readonly kind: "registry"; readonly ref: string }
+    /** Elsewhere, pinned by digest: imported into the stack's ACR like the third-party images. */
+    | { readonly kind: "import"; readonly upstream: string };
 
 /**
  * A secret config value. It cannot be printed, logged or serialised by accident: only reveal() gives
@@ -68,8 +86,12 @@ export interface ResourcesConfig {
 export interface McpServerConfig {
     /** The map key: a DNS label; the server's Kubernetes objects are `<name>-mcp`. */
     readonly name: string;
-    /** `repo:tag` or `repo@sha256:...` in the stack's ACR, or a full reference with a registry host. */
-    readonly image: string;
+    /** Build context (local directory relative to the repo root, or pinned git URL) and Dockerfile. */
+    readonly build?: { readonly context: string; readonly dockerfile: string };
+    /** An existing image: `repo:tag`/`repo@sha256:...` in the stack's ACR, or `host/repo:tag@sha256:...` to import. */
+    readonly image?: string;
+    /** Where the image comes from, resolved from build or image; the tag of a build is known here. */
+    readonly source: McpImageSource;
     /** The port the server listens on (MCP_PORT), also its Service port. */
     readonly port: number;
     /** The HTTP path of the server's MCP endpoint, e.g. /mcp. */
@@ -130,10 +152,11 @@ export interface StackConfig {
     /** The API key values by env var name. */
     readonly secrets: Readonly<Record<string, SecretValue>>;
     readonly namespace: string;
+    /** Third-party images by name: upstream references pinned by digest, imported into the stack's ACR. */
+    readonly images: Readonly<Record<string, string>>;
     /** The enabled MCP servers by name (disabled entries are dropped here). */
     readonly mcpServers: Readonly<Record<string, McpServerConfig>>;
     readonly qdrant: {
-        readonly image: string;
         readonly storageSize: string;
         readonly resources: ResourcesConfig;
         /** Qdrant nodes: 1 (single node) or 3+ (cluster mode, one per node, spread over zones). */
@@ -155,8 +178,6 @@ export interface QdrantBackupConfig {
     readonly schedule: string;
     /** Days a snapshot blob is kept before the lifecycle rule deletes it. */
     readonly retentionDays: number;
-    /** The small curl image the backup and restore jobs run on (repository in the stack's ACR, or a full reference). */
-    readonly image: string;
 }
 
 /** One problem with the stack config, in the words the error message uses. */
@@ -297,11 +318,26 @@ const pinnedImage = text(IMAGE_REF, "an image reference pinned by tag or digest,
     allowedText("an image pinned by a tag other than latest, or by digest (repo@sha256:...)"),
 );
 
+/** Upstream references are imported by digest; the tag names the version for people and the ACR copy. */
+const upstreamImage = text(IMAGE_REF, "an upstream image with registry host, tag and digest, such as docker.io/qdrant/qdrant:v1.19.2-unprivileged@sha256:<64 hex>").refine(
+    (ref) => {
+        const parsed = parseImageRef(ref);
+        return parsed.host.includes(".") && parsed.tag !== undefined && parsed.tag !== "latest" && parsed.digest !== undefined;
+    },
+    allowedText("an upstream image with a registry host (docker.io, ghcr.io, ...), a version tag and @sha256:<digest>, such as docker.io/curlimages/curl:8.11.1@sha256:<64 hex>"),
+);
+
 /** One entry of mcpServers after the per-server defaults are merged under it. */
 const mcpServer = z.strictObject(
     {
         enabled: bool(),
-        image: pinnedImage,
+        build: z
+            .strictObject({
+                context: z.string(allowedText("a directory relative to the repo root, such as server, or a git URL")).min(1, allowedText("a directory relative to the repo root, such as server")),
+                dockerfile: z.string(allowedText("a Dockerfile path relative to the context, such as Dockerfile")).min(1, allowedText("a Dockerfile path such as Dockerfile")),
+            })
+            .optional(),
+        image: pinnedImage.optional(),
         // Below 1024 a non-root process needs NET_BIND_SERVICE, which the restricted profile's drop ALL removes.
         port: int(1024, 65535),
         path: text(HTTP_PATH, "an absolute URL path such as /mcp"),
@@ -352,9 +388,13 @@ const schema = z.strictObject({
         purgeProtection: bool(),
     }),
     namespace: text(K8S_NAME, "a Kubernetes namespace name (lowercase letters, digits, '-')").refine((n) => n.length <= 63, allowedText("at most 63 characters")),
+    images: z.record(
+        text(/^[a-z][a-z0-9-]{0,30}$/, "image names of lowercase letters, digits and '-', such as qdrant"),
+        upstreamImage,
+        allowedText("a map of image names to upstream references pinned by digest"),
+    ),
     mcpServers: z.record(z.string(), mcpServer, allowedText("a map of server names to server settings")),
     qdrant: z.strictObject({
-        image: pinnedImage,
         storageSize: positive(MEMORY_QUANTITY, "a size such as 10Gi"),
         resources,
         // Raft needs a majority: 2 nodes tolerate no loss, so 2 is refused; 1 is the single-node mode.
@@ -367,7 +407,6 @@ const schema = z.strictObject({
             schedule: text(CRON_SCHEDULE, "a five-field cron schedule such as \"17 * * * *\" (UTC)"),
             // The lifecycle rule's daysAfterModificationGreaterThan; Azure allows 0-99999, and 0 would delete each snapshot a day after upload.
             retentionDays: int(1, 3650),
-            image: pinnedImage,
         }),
     }),
 });
@@ -419,6 +458,8 @@ export interface ParseOptions {
      * offline evaluations (tests, `npm run plan`) use as stand-ins for the user's own ranges.
      */
     readonly deployment?: boolean;
+    /** Where local build contexts resolve (default: the repo root). */
+    readonly sourceRoot?: string;
 }
 
 type Path = readonly PathSegment[];
@@ -725,6 +766,9 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
             const own = { ...(name === DEFAULT_SERVER_NAME ? stackKeys : {}), ...((valueAt(defaults, ["mcpServers", name]) as object | undefined) ?? {}) };
             serverDefaults[name] = deepMerge(template, own);
             const server = isPlainObject(entry) ? (deepMerge(serverDefaults[name], entry) as Record<string, unknown>) : entry;
+            // An image the stack sets replaces a default build (docs builds server/); both set is reported by mcpImageSource.
+            const stated = valueAt(user, ["mcpServers", name]);
+            if (isPlainObject(server) && isPlainObject(stated) && stated.image !== undefined && stated.build === undefined) delete server.build;
             // A server without a readiness endpoint of its own is ready when it is alive.
             if (isPlainObject(server) && server.readyPath === undefined) server.readyPath = server.healthPath;
             servers[name] = server;
@@ -740,6 +784,15 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     for (const p of nestedSecretProblems(cfg, ctx)) problems.add(p, { independent: true });
     for (const p of nameProblems(cfg, ctx)) problems.add(p);
     for (const p of capacityProblems(cfg, ctx)) problems.add(p);
+    for (const p of importProblems(cfg, ctx)) problems.add(p);
+    const sources: Record<string, McpImageSource> = {};
+    for (const [name, server] of Object.entries(cfg.mcpServers)) {
+        // A disabled entry deploys nothing, so it needs no image.
+        if (!server.enabled) continue;
+        const image = mcpImageSource(name, server, ctx, options.sourceRoot ?? REPO_ROOT);
+        if ("problem" in image) problems.add(image.problem);
+        else sources[name] = image.source;
+    }
 
     if (problems.list.length > 0) throw new ConfigError(stack, problems.list);
 
@@ -748,7 +801,7 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     const mcpServers: Record<string, McpServerConfig> = {};
     for (const [name, server] of Object.entries(cfg.mcpServers)) {
         const { enabled, ...rest } = server;
-        if (enabled) mcpServers[name] = { name, ...rest };
+        if (enabled) mcpServers[name] = { name, ...rest, source: sources[name] };
     }
     return deepFreeze({ ...cfg, mcpServers, project, stack, environment, secrets }) as StackConfig;
 }
@@ -1113,6 +1166,98 @@ function qdrantProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         add(at("backup", "schedule"), q.backup.schedule, "five cron fields of numbers, *, ranges, lists and steps, such as \"17 * * * *\" (UTC)", valueAt(ctx.defaults, ["qdrant", "backup", "schedule"]));
     }
     return out;
+}
+
+/** The ACR repository and tag an upstream reference is imported as. */
+export function importTarget(upstream: string): { repository: string; tag: string; digest: string } {
+    const ref = parseImageRef(upstream);
+    return { repository: ref.repository, tag: ref.tag ?? "", digest: ref.digest ?? "" };
+}
+
+function importProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const enabled = Object.entries(cfg.mcpServers).filter(([, server]) => server.enabled);
+    // The repositories the servers' builds push to: an import into one would mix two images' histories.
+    const built = new Map(enabled.filter(([, server]) => server.build && !server.image).map(([name]) => [mcpServerRepository(name), name]));
+    // Two imports into one repository:tag with different digests would overwrite each other in ACR.
+    const seen = new Map<string, { name: string; digest: string }>();
+    const imports: Array<[Path, string]> = Object.entries(cfg.images).map(([name, ref]) => [["images", name], ref]);
+    for (const [name, server] of enabled) if (server.image && hasRegistryHost(server.image)) imports.push([["mcpServers", name, "image"], server.image]);
+    for (const [p, ref] of imports) {
+        const t = importTarget(ref);
+        const target = `${t.repository}:${t.tag}`;
+        const other = seen.get(target);
+        if (other && other.digest !== t.digest) {
+            out.push(problemAt(ctx, p, ref, `a reference whose repository and tag (${target}) differ from ${other.name}'s, or the same digest: both are imported as ${target}`, rmCommand(ctx.stack, p)));
+        }
+        const builder = built.get(t.repository);
+        if (builder !== undefined && p[0] === "images") {
+            out.push(problemAt(ctx, p, ref, `a repository other than ${t.repository}, which the build of MCP server ${builder} uses`, rmCommand(ctx.stack, p)));
+        }
+        if (!other) seen.set(target, { name: cliPath(p), digest: t.digest });
+    }
+    return out;
+}
+
+/** Resolves one server's build / image to one image source, checking the build context on disk. */
+function mcpImageSource(name: string, server: Pick<ParsedConfig["mcpServers"][string], "build" | "image">, ctx: Context, sourceRoot: string): { source: McpImageSource } | { problem: ConfigProblem } {
+    const { stack } = ctx;
+    const { build, image } = server;
+    const at = (...rest: PathSegment[]): Path => ["mcpServers", name, ...rest];
+    const key = (...rest: PathSegment[]) => cliPath(at(...rest));
+    const repository = mcpServerRepository(name);
+    const problem = (p: Path, value: unknown, allowed: string, fix: string) => ({ problem: problemAt(ctx, p, value, allowed, fix) });
+    const contextPath = at("build", "context");
+    const dockerfilePath = at("build", "dockerfile");
+    if (build && image) {
+        return problem(at("image"), image, `either ${key("build")} (build the image in ACR) or ${key("image")} (an existing image), not both`, rmCommand(stack, at("image")));
+    }
+    if (image) {
+        if (!hasRegistryHost(image)) return { source: { kind: "registry", ref: image } };
+        if (!parseImageRef(image).digest) {
+            return problem(at("image"), image, "an image with a registry host pinned by digest (host/repo:tag@sha256:<digest>): it is imported into the stack's ACR, and nodes pull only from there", setCommand(stack, at("image"), `${image.split("@")[0]}@sha256:<digest>`)!);
+        }
+        return { source: { kind: "import", upstream: image } };
+    }
+    // Back to the entry's default build (docs: the repo's server/) if it has one; otherwise only the user knows what the server runs.
+    const fallback = valueAt(ctx.defaults, contextPath);
+    if (!build) {
+        if (typeof fallback === "string") return problem(contextPath, undefined, `a build context, or an existing image in ${key("image")}`, setCommand(stack, contextPath, fallback)!);
+        return problem(
+            at("image"),
+            undefined,
+            `an image reference pinned by tag or digest (in the stack's ACR, or host/repo:tag@sha256:<digest> to import), or a build context in ${key("build", "context")}: every server says what it runs`,
+            setCommand(stack, at("image"), `${repository}:<tag>`)!,
+        );
+    }
+
+    const dockerfileFix = setCommand(stack, dockerfilePath, "Dockerfile")!;
+    if (!isContainedRelativePath(build.dockerfile)) {
+        return problem(dockerfilePath, build.dockerfile, "a path inside the build context, relative to it, with / separators (az acr build uploads only the context)", dockerfileFix);
+    }
+    if (isGitContext(build.context)) {
+        if (!isPinnedGitContext(build.context)) {
+            return problem(
+                contextPath,
+                build.context,
+                "an https git URL ending in .git, pinned to a full 40-character commit, with an optional folder, such as https://github.com/org/repo.git#<commit>:server (a branch or tag could move without the image tag changing; credentials in the URL would be stored in plain text)",
+                setCommand(stack, contextPath, "https://github.com/<org>/<repo>.git#<40-hex-commit>:<folder>")!,
+            );
+        }
+        return { source: { kind: "build", context: build.context, dockerfile: build.dockerfile, git: true, repository, tag: gitBuildTag(build.context, build.dockerfile) } };
+    }
+    const contextFix = setCommand(stack, contextPath, typeof fallback === "string" && build.context !== fallback ? fallback : "<directory-with-a-Dockerfile>")!;
+    if (!isContainedRelativePath(build.context)) {
+        return problem(contextPath, build.context, "a directory inside the repo, relative to its root with / separators, such as server, or a pinned git URL", contextFix);
+    }
+    const contextDir = path.resolve(sourceRoot, build.context);
+    if (!fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory()) {
+        return problem(contextPath, build.context, `an existing directory (${contextDir} does not exist; a clone of this repo has server/): the image of MCP server ${name} is built from it`, contextFix);
+    }
+    if (!fs.existsSync(path.join(contextDir, build.dockerfile))) {
+        return problem(dockerfilePath, build.dockerfile, `a Dockerfile that exists in the build context (${path.join(contextDir, build.dockerfile)} does not)`, dockerfileFix);
+    }
+    return { source: { kind: "build", context: path.posix.normalize(build.context), dockerfile: path.posix.normalize(build.dockerfile), git: false, repository, tag: localBuildTag(contextDir, build.dockerfile) } };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, mcpServerList } from "./config";
 import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads, ServerInputs } from "./cluster/workloads";
-import { resolveImage } from "./image";
 import { clientConfigs, clientEntries, STACK_OUTPUTS } from "./client-config";
 
 export function createStack(config: StackConfig) {
@@ -17,7 +16,7 @@ export function createStack(config: StackConfig) {
         const identity = platform.serverIdentities[server.name];
         servers[server.name] = {
             identityClientId: identity.clientId,
-            image: platform.registryLoginServer.apply((registry) => resolveImage(server.image, registry)),
+            image: platform.serverImages[server.name],
             azureDependencies: identity.dependencies,
         };
     }
@@ -27,6 +26,7 @@ export function createStack(config: StackConfig) {
         servers,
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
+        qdrantImage: platform.images.qdrant,
         backup: platform.backup && {
             target: {
                 clientId: platform.backup.identityClientId,
@@ -34,8 +34,8 @@ export function createStack(config: StackConfig) {
                 blobEndpoint: platform.backup.blobEndpoint,
                 containerName: platform.backup.containerName,
             },
-            // Pulled from the stack's ACR like every image (qdrant.backup.image names a repository there).
-            image: platform.registryLoginServer.apply((server) => resolveImage(config.qdrant.backup.image, server)),
+            // The in-ACR copy of images.curl, like every image the cluster runs.
+            image: platform.images.curl,
             dependencies: platform.backup.dependencies,
         },
     });
@@ -49,6 +49,10 @@ export function createStack(config: StackConfig) {
         acrLoginServer: platform.registryLoginServer,
         /** Client id of each MCP server's identity, by server name. */
         serverIdentityClientIds: pulumi.all(Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.identityClientId]))),
+        /** The image each MCP server's Deployment runs (in the stack's ACR), by server name. */
+        serverImages: pulumi.all(platform.serverImages),
+        /** The in-ACR copy of each third-party image, by config name (`images.curl` for jobs that need curl). */
+        images: pulumi.all(platform.images),
         keyVaultName: platform.vaultName,
         keyVaultUri: platform.vaultUri,
         kubeconfig: pulumi.secret(platform.kubeconfig),

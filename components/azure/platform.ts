@@ -13,6 +13,7 @@ import { azureNames, keyVaultSecretName, serverAzureNames, UNIQUE_SUFFIX_LENGTH 
 import { mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
+import { StackImages } from "./images";
 import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
 import { ClusterDataCollection, LogWorkspace } from "./monitoring";
 import { Registry } from "./registry";
@@ -53,6 +54,10 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
+    /** Each MCP server's image in the stack's ACR, by server name; resolves once its build (or import) has finished. */
+    readonly serverImages: Readonly<Record<string, pulumi.Output<string>>>;
+    /** The in-ACR reference of each configured third-party image (config `images`), once imported. */
+    readonly images: Readonly<Record<string, pulumi.Output<string>>>;
     readonly tenantId: pulumi.Output<string>;
     readonly vaultName: pulumi.Output<string>;
     readonly vaultUri: pulumi.Output<string>;
@@ -104,6 +109,17 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const registry = new Registry(
             `${name}-registry`,
             { resourceGroupName: group.name, location: cfg.location, registryName: uniqueNames.apply((n) => n.registry), sku: cfg.registry.sku, tags },
+            { parent: this },
+        );
+
+        // Builds and imports need only the registry, so they run while AKS is being created.
+        const images = new StackImages(
+            `${name}-images`,
+            {
+                registry: { subscriptionId: client.subscriptionId, resourceGroupName: group.name, registryName: registry.name, loginServer: registry.loginServer },
+                images: cfg.images,
+                mcpServers: Object.fromEntries(mcpServerList(cfg).map((server) => [server.name, server.source])),
+            },
             { parent: this },
         );
 
@@ -255,6 +271,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
         this.clusterName = cluster.name;
         this.oidcIssuerUrl = cluster.oidcIssuerUrl;
         this.registryLoginServer = registry.loginServer;
+        this.serverImages = images.mcpServers;
+        this.images = images.images;
         this.tenantId = client.tenantId;
         this.vaultName = vault.name;
         this.vaultUri = vault.uri;

@@ -28,7 +28,7 @@ export interface QdrantBackupInputs {
 export interface ServerInputs {
     /** Client id of the server's own user-assigned identity. */
     readonly identityClientId: pulumi.Input<string>;
-    /** Fully resolved image reference (registry/repo:tag or @sha256 digest). */
+    /** The server's image in the stack's ACR; an Output of its build or import, so the rollout waits for it. */
     readonly image: pulumi.Input<string>;
     /** Azure resources its first rollout must wait for (its federated credential, Key Vault roles, secrets). */
     readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
@@ -45,6 +45,8 @@ export interface McpWorkloadsArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Name of the Key Vault that holds the API keys. */
     readonly vaultName: pulumi.Input<string>;
+    /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
+    readonly qdrantImage: pulumi.Input<string>;
     /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
     readonly backup?: QdrantBackupInputs;
 }
@@ -70,7 +72,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic.
         const guarded = [...namespaced, ...policies.policies];
 
-        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, dependsOn: guarded }, child);
+        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, image: args.qdrantImage, dependsOn: guarded }, child);
         const targets = mcpServerList(cfg).map((server) => {
             const inputs = args.servers[server.name];
             if (!inputs) throw new Error(`McpWorkloads: no identity or image for MCP server "${server.name}"`);

@@ -34,8 +34,10 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly identityClientIds: Readonly<Record<string, S>>;
     readonly tenantId: S;
     readonly vaultName: S;
-    /** Each server's resolved image, by server name. */
+    /** Each server's image in the stack's ACR (its build, or the configured image), by server name. */
     readonly images: Readonly<Record<string, S>>;
+    /** The in-ACR copy of images.qdrant. */
+    readonly qdrantImage: S;
     readonly qdrantApiKey: S;
     /** Client id of the backup identity. */
     readonly backupIdentityClientId: S;
@@ -76,7 +78,7 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
         qdrantServiceAccountManifest(cfg),
         qdrantHeadlessServiceManifest(cfg),
         qdrantServiceManifest(cfg),
-        qdrantStatefulSetManifest(cfg),
+        qdrantStatefulSetManifest(cfg, inputs.qdrantImage),
         ...(pdb ? [pdb] : []),
         ...backup,
         ...mcpServerList(cfg).flatMap((server) =>
