@@ -33,6 +33,8 @@ export const FILL: Record<string, string> = {
     "<your-cidr>": "20.50.0.0/16",
     "<your-office-or-runner-cidr>": "20.50.0.0/16",
     "<client-cidr>": "20.60.0.0/16",
+    "<tag>": "2.0.0",
+    "<digest>": "0123456789abcdef".repeat(4),
 };
 
 export function fill(placeholder: string): string {
