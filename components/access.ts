@@ -19,6 +19,29 @@ export interface ServerTarget {
     readonly path: string;
 }
 
+/** The edge in front of the servers, as the stack output `edge` lists it (issue 12). */
+export interface EdgeTarget {
+    /** private: reached through a port-forward of the edge; keyVault / letsEncrypt: public HTTPS. */
+    readonly exposure: "private" | "keyVault" | "letsEncrypt";
+    readonly namespace: string;
+    /** The edge's Service (`mcp-edge`) and its port. */
+    readonly service: string;
+    readonly port: number;
+    /** `http://localhost:<port>` (private) or `https://<host>`: each server is `<baseUrl>/mcp/<name>`. */
+    readonly baseUrl: string;
+}
+
+/** Checks the `edge` stack output. */
+export function parseEdgeTarget(value: unknown): EdgeTarget {
+    const r = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+    if (!["private", "keyVault", "letsEncrypt"].includes(r.exposure as string)) throw new Error("edge.exposure must be private, keyVault or letsEncrypt");
+    for (const field of ["namespace", "service", "baseUrl"]) {
+        if (typeof r[field] !== "string" || r[field] === "") throw new Error(`edge.${field} must be a non-empty string`);
+    }
+    if (!Number.isInteger(r.port) || (r.port as number) < 1 || (r.port as number) > 65535) throw new Error("edge.port must be a port number");
+    return { exposure: r.exposure as EdgeTarget["exposure"], namespace: r.namespace as string, service: r.service as string, port: r.port as number, baseUrl: r.baseUrl as string };
+}
+
 /** One port-forward `npm run connect` opens, and the URL a client uses through it. */
 export interface ForwardTarget {
     readonly name: string;
@@ -59,17 +82,43 @@ export function parseServerTargets(value: unknown): ServerTarget[] {
     return targets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** The port-forwards for the servers, each with its fixed local port and the URL clients use. */
-export function forwardTargets(servers: readonly ServerTarget[]): ForwardTarget[] {
-    return [...servers]
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map((s, i) => {
-            const localPort = FIRST_LOCAL_PORT + i;
-            return { name: s.name, namespace: s.namespace, resource: `service/${s.service}`, remotePort: s.port, localPort, url: `http://localhost:${localPort}${s.path}` };
-        });
+/**
+ * The port-forwards for the servers, each with its local port and the URL clients use. Behind a private
+ * edge every server shares the one forward of the edge (`<baseUrl>/mcp/<name>`, the edge checks the
+ * sign-in); behind a public edge nothing is forwarded. Without an edge, each server gets its own forward
+ * on a fixed local port.
+ */
+export function forwardTargets(servers: readonly ServerTarget[], edge?: EdgeTarget): ForwardTarget[] {
+    const sorted = [...servers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (edge) {
+        if (edge.exposure !== "private") return [];
+        const localPort = Number(new URL(edge.baseUrl).port) || edge.port;
+        return sorted.map((s) => ({ name: s.name, namespace: edge.namespace, resource: `service/${edge.service}`, remotePort: edge.port, localPort, url: edgeUrl(edge, s.name) }));
+    }
+    return sorted.map((s, i) => {
+        const localPort = FIRST_LOCAL_PORT + i;
+        return { name: s.name, namespace: s.namespace, resource: `service/${s.service}`, remotePort: s.port, localPort, url: `http://localhost:${localPort}${s.path}` };
+    });
+}
+
+/** A server's URL at the edge. */
+export function edgeUrl(edge: Pick<EdgeTarget, "baseUrl">, name: string): string {
+    return `${edge.baseUrl.replace(/\/+$/, "")}/mcp/${name}`;
+}
+
+/** The distinct forwards to open: servers behind the edge share one. */
+export function distinctForwards(targets: readonly ForwardTarget[]): ForwardTarget[] {
+    const seen = new Set<string>();
+    return targets.filter((t) => {
+        const key = `${t.namespace}/${t.resource}:${t.localPort}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
 }
 
 /** The URL of each server as MCP clients see it: name and URL, in name order. */
-export function clientUrls(servers: readonly ServerTarget[]): Array<{ name: string; url: string }> {
+export function clientUrls(servers: readonly ServerTarget[], edge?: EdgeTarget): Array<{ name: string; url: string }> {
+    if (edge) return [...servers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((s) => ({ name: s.name, url: edgeUrl(edge, s.name) }));
     return forwardTargets(servers).map(({ name, url }) => ({ name, url }));
 }

@@ -7,12 +7,14 @@
  * client resolves at run time (a VS Code password prompt, or an environment variable).
  */
 
-import { clientUrls, ServerTarget } from "./access";
+import { clientUrls, EdgeTarget, ServerTarget } from "./access";
 
 /** Names of the stack outputs that carry the client configuration; index.ts exports under these names. */
 export const STACK_OUTPUTS = {
     /** One `{ name, namespace, service, port, path }` per MCP server (ServerTarget, components/access.ts). */
     servers: "servers",
+    /** The edge: `{ exposure, namespace, service, port, baseUrl, address, urls }` (EdgeTarget, components/access.ts). */
+    edge: "edge",
     /** All three documents, keyed by ClientFormat. */
     clientConfig: "clientConfig",
     /** One output per document, for `pulumi stack output <name> --json > file`. */
@@ -101,8 +103,8 @@ export function clientServerName(stack: string, server: string): string {
 }
 
 /** The client entries of a stack's servers: names per stack, URLs from clientUrls (components/access.ts). */
-export function clientEntries(stack: string, servers: readonly ServerTarget[]): McpServerEntry[] {
-    return clientUrls(servers).map(({ name, url }) => ({ name: clientServerName(stack, name), url, description: `MCP server ${name} of stack ${stack}` }));
+export function clientEntries(stack: string, servers: readonly ServerTarget[], edge?: EdgeTarget): McpServerEntry[] {
+    return clientUrls(servers, edge).map(({ name, url }) => ({ name: clientServerName(stack, name), url, description: `MCP server ${name} of stack ${stack}` }));
 }
 
 export function validateServerName(name: string): string {
@@ -158,6 +160,23 @@ export function validateServers(servers: readonly McpServerEntry[]): McpServerEn
         }
         return { ...s, url };
     });
+}
+
+/** True for a URL on this machine (a port-forward): reachable by local clients only. */
+export function isLocalUrl(url: string): boolean {
+    const host = new URL(url).hostname;
+    return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+}
+
+/**
+ * What to do in Claude Desktop or claude.ai for servers on a public HTTPS endpoint: Claude Desktop ignores
+ * remote URLs in its config file, and connectors are added in Settings, where the OAuth sign-in runs.
+ * Empty when no server has a public HTTPS URL.
+ */
+export function connectorInstructions(servers: readonly McpServerEntry[]): string[] {
+    return validateServers(servers)
+        .filter((s) => s.url.startsWith("https://") && !isLocalUrl(s.url))
+        .map((s) => `Claude Desktop or claude.ai: Settings > Connectors > Add custom connector, name "${s.name}", URL ${s.url}; Connect signs you in with Microsoft.`);
 }
 
 /** VS Code input id of a server's auth header prompt. */

@@ -42,6 +42,11 @@ export const DEFAULT_IMAGES: Record<string, string> = {
     qdrant: "docker.io/qdrant/qdrant:v1.19.2-unprivileged@sha256:efb96a9425a90d2d5a1a0a474156280df1892dcdf1af3e8515bd2589b1bfd88b",
     // A small curl (runs as uid 100, curl_user) for the smoke test and backup jobs.
     curl: "docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
+    // The edge's gateway: agentgateway v1.4.1 from its own registry, pinned by the digest that independent
+    // deployments of that release pin (runs as uid 65532).
+    agentgateway: "cr.agentgateway.dev/agentgateway:v1.4.1@sha256:efd79355b89094a8225a9db465d9a01dc656b377f0bab458761b935a13231d29",
+    // Only in edge.tls.mode letsEncrypt: Caddy in front of agentgateway, for ACME (agentgateway has none).
+    caddy: "docker.io/library/caddy:2.10.2@sha256:c3d7ee5d2b11f9dc54f947f68a734c84e9c9666c92c88a7f30b9cba5da182adb",
 };
 
 /** The defaults as plain data (the shape of the stack config), deep-merged under what the stack sets. */
@@ -96,6 +101,25 @@ export function environmentDefaults(environment: Environment): Record<string, un
                 readyPath: "/ready",
                 settings: { ...DEFAULT_MCP_SETTINGS },
             },
+        },
+        edge: {
+            // dev has no public endpoint (no public IP, no cost): a port-forward reaches it. prod has no
+            // default: exposing an MCP endpoint is a decision the stack file must state (DESIGN.md pitfall 10).
+            tls: { ...(prod ? {} : { mode: "private" }), hostname: "", certificateName: "", dnsLabel: "", acmeEmail: "" },
+            loadBalancer: "public",
+            sourceRanges: [],
+            // Longer than any tool call (Claude gives up after 300 s) plus the SSE keepalive gap; the Azure
+            // default of 4 minutes silently cuts idle streams (DESIGN.md pitfall 5).
+            idleTimeoutMinutes: 30,
+            // Two replicas in prod: the edge is the only way in, so a drain or a crash must leave one serving.
+            minReplicas: prod ? 2 : 1,
+            maxReplicas: prod ? 6 : 2,
+            resources: {
+                requests: { cpu: prod ? "100m" : "50m", memory: "128Mi" },
+                limits: { cpu: "1000m", memory: "512Mi" },
+            },
+            targetCpuUtilization: 70,
+            entra: { existingAppId: "", requireAppRoles: true },
         },
         qdrant: {
             // The image is images.qdrant.

@@ -117,6 +117,40 @@ export interface McpServerConfig {
     readonly settings: Readonly<Record<string, string>>;
 }
 
+/** How the edge is reached: private (port-forward only), HTTPS with a Key Vault certificate, or with Let's Encrypt. */
+export type EdgeTlsMode = "private" | "keyVault" | "letsEncrypt";
+
+export interface EdgeConfig {
+    readonly tls: {
+        /** private: no public endpoint (port-forward); keyVault / letsEncrypt: HTTPS on a public name. */
+        readonly mode: EdgeTlsMode;
+        /** The DNS name clients use (keyVault, or letsEncrypt on a custom domain). */
+        readonly hostname: string;
+        /** letsEncrypt on Azure's free name: the label of `<label>.<location>.cloudapp.azure.com`. */
+        readonly dnsLabel: string;
+        /** Contact address for Let's Encrypt expiry notices; "" sends none. */
+        readonly acmeEmail: string;
+        /** Name of the Key Vault certificate for `hostname` (keyVault mode), imported into the stack's vault. */
+        readonly certificateName: string;
+    };
+    /** Where a keyVault-mode load balancer listens: the internet, or only the VNet. */
+    readonly loadBalancer: "public" | "internal";
+    /** Client CIDRs allowed to reach a load balancer (loadBalancerSourceRanges and the edge NetworkPolicy). */
+    readonly sourceRanges: readonly string[];
+    /** Azure LB TCP idle timeout in minutes; the 4-minute default cuts idle SSE streams. */
+    readonly idleTimeoutMinutes: number;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly resources: ResourcesConfig;
+    readonly targetCpuUtilization: number;
+    readonly entra: {
+        /** Client id of an app registration made outside the stack; "" lets the stack create one with azuread. */
+        readonly existingAppId: string;
+        /** Whether tokens must carry the app role of the server (mcp.<server>) or mcp.all to call its tools. */
+        readonly requireAppRoles: boolean;
+    };
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -151,11 +185,15 @@ export interface StackConfig {
     readonly apiKeys: readonly string[];
     /** The API key values by env var name. */
     readonly secrets: Readonly<Record<string, SecretValue>>;
+    /** A client secret of the existing app registration (edge.entra.existingAppId), set with --secret. */
+    readonly edgeClientSecret?: SecretValue;
     readonly namespace: string;
     /** Third-party images by name: upstream references pinned by digest, imported into the stack's ACR. */
     readonly images: Readonly<Record<string, string>>;
     /** The enabled MCP servers by name (disabled entries are dropped here). */
     readonly mcpServers: Readonly<Record<string, McpServerConfig>>;
+    /** The MCP-aware edge (agentgateway): the only way into the MCP servers. */
+    readonly edge: EdgeConfig;
     readonly qdrant: {
         readonly storageSize: string;
         readonly resources: ResourcesConfig;
@@ -232,6 +270,11 @@ const SERVER_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export const MAX_SERVER_NAME_LENGTH = 63 - mcpServerServiceAccount("").length;
 const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 /** repository[:tag][@sha256:digest], with a tag or a digest, as the OCI distribution spec names them. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** Key Vault object names: 1-127 alphanumerics and dashes. */
+const KEY_VAULT_OBJECT_NAME = /^[A-Za-z0-9-]{1,127}$/;
+export const EDGE_TLS_MODES = ["private", "keyVault", "letsEncrypt"] as const;
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 function allowedText(allowed: string) {
@@ -394,6 +437,29 @@ const schema = z.strictObject({
         allowedText("a map of image names to upstream references pinned by digest"),
     ),
     mcpServers: z.record(z.string(), mcpServer, allowedText("a map of server names to server settings")),
+    edge: z.strictObject({
+        tls: z.strictObject({
+            // Optional so that prod, which has no default, reports a missing choice with its own fix.
+            mode: oneOf(EDGE_TLS_MODES).optional(),
+            hostname: z.string(allowedText("a DNS name such as mcp.example.com, or \"\" in private mode")).refine((h) => h === "" || DNS_NAME.test(h), allowedText("a DNS name such as mcp.example.com, or \"\" in private mode")),
+            certificateName: z.string(allowedText("a Key Vault certificate name, or \"\" in private mode")).refine((n) => n === "" || KEY_VAULT_OBJECT_NAME.test(n), allowedText("a Key Vault certificate name (1-127 letters, digits and '-'), or \"\" in private mode")),
+            // Azure DNS labels: 3-63 lowercase letters, digits and '-', starting with a letter.
+            dnsLabel: z.string(allowedText("a DNS label such as mcp-dev-contoso, or \"\"")).refine((l) => l === "" || /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/.test(l), allowedText("3-63 lowercase letters, digits and '-', starting with a letter, or \"\"")),
+            acmeEmail: z.string(allowedText("an email address, or \"\"")).refine((e) => e === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e), allowedText("an email address, or \"\"")),
+        }),
+        loadBalancer: oneOf(["public", "internal"] as const),
+        sourceRanges: cidrList,
+        // Azure Load Balancer accepts a TCP idle timeout of 4 to 100 minutes.
+        idleTimeoutMinutes: int(4, 100),
+        minReplicas: int(1, 20),
+        maxReplicas: int(1, 50),
+        resources,
+        targetCpuUtilization: int(10, 100),
+        entra: z.strictObject({
+            existingAppId: z.string(allowedText("an application (client) id GUID, or \"\" to let the stack create the app registration")).refine((v) => v === "" || GUID.test(v), allowedText("an application (client) id GUID, or \"\" to let the stack create the app registration")),
+            requireAppRoles: bool(),
+        }),
+    }),
     qdrant: z.strictObject({
         storageSize: positive(MEMORY_QUANTITY, "a size such as 10Gi"),
         resources,
@@ -412,6 +478,9 @@ const schema = z.strictObject({
 });
 
 type ParsedConfig = z.infer<typeof schema>;
+
+/** Secret config key holding a client secret of the existing app registration (edge.entra.existingAppId). */
+export const EDGE_CLIENT_SECRET_KEY = "EDGE_ENTRA_CLIENT_SECRET";
 
 /** Settings the workloads layer derives itself; a stack may not override them. */
 export const RESERVED_SETTINGS = ["MCP_PORT", "MCP_HOST", "QDRANT_URL", "QDRANT_API_KEY", "SQLITE_PATH", "MCP_API_KEYS", "MCP_SHUTDOWN_TIMEOUT_MS"];
@@ -803,7 +872,9 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
         const { enabled, ...rest } = server;
         if (enabled) mcpServers[name] = { name, ...rest, source: sources[name] };
     }
-    return deepFreeze({ ...cfg, mcpServers, project, stack, environment, secrets }) as StackConfig;
+    const edgeSecret = secretValues[EDGE_CLIENT_SECRET_KEY];
+    const edgeClientSecret = edgeSecret !== undefined && edgeSecret.raw !== "" ? new SecretValue(edgeSecret.raw) : undefined;
+    return deepFreeze({ ...cfg, mcpServers, project, stack, environment, secrets, ...(edgeClientSecret ? { edgeClientSecret } : {}) }) as StackConfig;
 }
 
 /** Lowercase letters and digits of the stack name: the part of Azure names that identifies the stack. */
@@ -823,7 +894,16 @@ function secretProblems(cfg: ParsedConfig, ctx: Context, secretValues: Record<st
             out.push({ key: name, value: HIDDEN, allowed: "a value set with --secret, so that it is encrypted in the stack file", fix: setCommand(stack, [name], undefined, { secret: true })! });
         }
     }
+    const edgeSecret = secretValues[EDGE_CLIENT_SECRET_KEY];
+    if (edgeSecret !== undefined) {
+        if (cfg.edge.entra.existingAppId === "") {
+            out.push({ key: EDGE_CLIENT_SECRET_KEY, value: HIDDEN, allowed: "only with edge.entra.existingAppId: a stack-created app registration gets its secret from the stack", fix: rmCommand(stack, [EDGE_CLIENT_SECRET_KEY]) });
+        } else if (!edgeSecret.isSecret) {
+            out.push({ key: EDGE_CLIENT_SECRET_KEY, value: HIDDEN, allowed: "a value set with --secret, so that it is encrypted in the stack file", fix: setCommand(stack, [EDGE_CLIENT_SECRET_KEY], undefined, { secret: true })! });
+        }
+    }
     for (const name of Object.keys(secretValues)) {
+        if (name === EDGE_CLIENT_SECRET_KEY) continue;
         if (!cfg.apiKeys.includes(name)) {
             out.push({
                 key: name,
@@ -1089,6 +1169,7 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
     }
 
     out.push(...qdrantProblems(cfg, ctx));
+    out.push(...edgeProblems(cfg, ctx));
 
     const kvNames = new Map<string, string>();
     for (const name of cfg.apiKeys) {
@@ -1195,6 +1276,53 @@ function importProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
             out.push(problemAt(ctx, p, ref, `a repository other than ${t.repository}, which the build of MCP server ${builder} uses`, rmCommand(ctx.stack, p)));
         }
         if (!other) seen.set(target, { name: cliPath(p), digest: t.digest });
+    }
+    return out;
+}
+
+/** The edge's exposure rules: prod chooses explicitly, keyVault and letsEncrypt name their public name. */
+function edgeProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const edge = cfg.edge;
+    const mode = edge.tls.mode;
+    const at = (...leaf: string[]): Path => ["edge", ...leaf];
+    // fixTo also reaches below a value the stack file holds as JSON text, where --path cannot.
+    const add = (p: Path, value: unknown, allowed: string, target: unknown) => out.push(problemAt(ctx, p, value, allowed, fixTo(ctx, p, target)));
+    const publicNeedsRanges = () =>
+        add(at("sourceRanges"), [], "at least one CIDR when a prod edge is public: sign-in stops strangers, source ranges also stop token-guessing and floods", ["<client-cidr>"]);
+    if (mode === undefined) {
+        add(
+            at("tls", "mode"),
+            undefined,
+            `an explicit choice in ${cfg.environment} (${EDGE_TLS_MODES.join(", ")}): private has no public endpoint (port-forward), keyVault serves HTTPS on your domain with a certificate from Key Vault, letsEncrypt gets one in the cluster`,
+            "private",
+        );
+    }
+    if (mode === "keyVault") {
+        if (edge.tls.hostname === "") {
+            add(at("tls", "hostname"), "", "the DNS name clients use (its certificate is edge.tls.certificateName) when edge.tls.mode is keyVault", "mcp.example.com");
+        }
+        if (edge.tls.certificateName === "") {
+            add(at("tls", "certificateName"), "", "the name of the Key Vault certificate for edge.tls.hostname when edge.tls.mode is keyVault", "mcp-edge-tls");
+        }
+        if (cfg.environment === "prod" && edge.loadBalancer === "public" && edge.sourceRanges.length === 0) publicNeedsRanges();
+    }
+    if (mode === "letsEncrypt") {
+        const names = [edge.tls.hostname, edge.tls.dnsLabel].filter((n) => n !== "");
+        const allowed =
+            "exactly one of edge.tls.hostname (your domain, pointed at the edge) or edge.tls.dnsLabel (Azure's free <label>.<location>.cloudapp.azure.com) when edge.tls.mode is letsEncrypt";
+        if (names.length === 0) add(at("tls", "dnsLabel"), "", allowed, `mcp-${sanitizeStackName(ctx.stack)}`);
+        if (names.length === 2) add(at("tls", "hostname"), edge.tls.hostname, allowed, "");
+        if (edge.loadBalancer === "internal") {
+            add(at("loadBalancer"), "internal", "public when edge.tls.mode is letsEncrypt: Let's Encrypt validates the name over port 80 from the internet", "public");
+        }
+        if (cfg.environment === "prod" && edge.sourceRanges.length === 0) publicNeedsRanges();
+    }
+    if (edge.minReplicas > edge.maxReplicas) {
+        add(at("minReplicas"), edge.minReplicas, `at most edge.maxReplicas (${edge.maxReplicas})`, edge.maxReplicas);
+    }
+    if (cfg.environment === "prod" && edge.minReplicas < 2) {
+        add(at("minReplicas"), edge.minReplicas, "at least 2 in prod: the edge is the only way in, one pod is a single point of failure", 2);
     }
     return out;
 }

@@ -91,6 +91,7 @@ export const NAME_RULES = {
         pattern: /^[a-zA-Z0-9][-_a-zA-Z0-9]*$/,
         allowed: "3-120 letters, digits, '-' and '_', starting with a letter or digit",
     },
+    edgeIdentity: { ...IDENTITY_RULE, what: "edge managed identity" },
 } satisfies Record<string, NameRule>;
 
 export type NamedResource = keyof typeof NAME_RULES;
@@ -115,6 +116,7 @@ export function azureNames(stem: NameStem, suffix: string = SUFFIX_PLACEHOLDER):
         // prefix and stack are cut to 16 so that `st` and the 6-character suffix always fit.
         storageAccount: `st${`${stem.prefix}${stem.stack}`.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 16)}${suffix}`,
         backupIdentity: `id-${base}-qdrant-backup`,
+        edgeIdentity: `id-${base}-edge`,
     };
 }
 
@@ -154,3 +156,6 @@ export function roleAssignmentName(scope: string, principalId: string, roleDefin
 export function keyVaultSecretName(envVarName: string): string {
     return envVarName.toLowerCase().replace(/_/g, "-");
 }
+
+/** Key Vault secret names of the edge: the session-sealing key and the app registration's client secret. */
+export const EDGE_VAULT_SECRETS = { sessionKey: "edge-session-key", clientSecret: "edge-entra-client-secret" } as const;

@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, mcpServerList } from "./config";
 import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads, ServerInputs } from "./cluster/workloads";
-import { clientConfigs, clientEntries, STACK_OUTPUTS } from "./client-config";
+import { clientConfigs, clientServerName, McpServerEntry, STACK_OUTPUTS } from "./client-config";
+import { edgePublicBaseUrl, EDGE_NAMES, EDGE_SERVICE_PORT } from "./cluster/specs/edge";
 
 export function createStack(config: StackConfig) {
     const platform = new AzurePlatform("platform", { config });
@@ -38,8 +39,24 @@ export function createStack(config: StackConfig) {
             image: platform.images.curl,
             dependencies: platform.backup.dependencies,
         },
+        edge: {
+            // The in-ACR copies of images.agentgateway and images.caddy (letsEncrypt mode).
+            image: platform.images.agentgateway,
+            acmeImage: platform.images.caddy,
+            identityClientId: platform.edgeIdentityClientId,
+            entraClientId: platform.entraClientId,
+            hasClientSecret: platform.edgeHasClientSecret,
+            dependencies: platform.edgeDependencies,
+        },
     });
-    const clientConfig = workloads.servers.apply((list) => clientConfigs(clientEntries(config.stack, list)));
+    // Each server's URL at the edge, known from config alone (localhost through `npm run connect` in private
+    // mode, the public name otherwise), so the client documents exist from the first preview on.
+    const entries: McpServerEntry[] = mcpServerList(config).map((server) => ({
+        name: clientServerName(config.stack, server.name),
+        url: workloads.serverUrls[server.name],
+        description: `MCP server ${server.name} of stack ${config.stack}`,
+    }));
+    const clientConfig = clientConfigs(entries);
 
     return {
         environment: config.environment,
@@ -73,9 +90,20 @@ export function createStack(config: StackConfig) {
             cronJob: workloads.backupCronJobName,
         },
         [STACK_OUTPUTS.servers]: workloads.servers,
+        /** The edge: how to reach it (`npm run connect` forwards it in private mode) and each server's URL. */
+        [STACK_OUTPUTS.edge]: pulumi.all([workloads.namespace, workloads.edgeAddress]).apply(([namespace, address]) => ({
+            exposure: config.edge.tls.mode,
+            namespace,
+            service: EDGE_NAMES.edge,
+            port: config.edge.tls.mode === "private" ? EDGE_SERVICE_PORT.private : EDGE_SERVICE_PORT.keyVault,
+            baseUrl: edgePublicBaseUrl(config),
+            address,
+            urls: workloads.serverUrls,
+        })),
+        entraClientId: platform.entraClientId,
         [STACK_OUTPUTS.clientConfig]: clientConfig,
-        [STACK_OUTPUTS.mcpJson]: clientConfig.apply((c) => c.mcp),
-        [STACK_OUTPUTS.vscodeMcpJson]: clientConfig.apply((c) => c.vscode),
-        [STACK_OUTPUTS.claudeDesktopConfig]: clientConfig.apply((c) => c.claude),
+        [STACK_OUTPUTS.mcpJson]: clientConfig.mcp,
+        [STACK_OUTPUTS.vscodeMcpJson]: clientConfig.vscode,
+        [STACK_OUTPUTS.claudeDesktopConfig]: clientConfig.claude,
     };
 }

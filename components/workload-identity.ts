@@ -17,6 +17,8 @@ export function mcpServerServiceAccount(server: string): string {
 
 /** The ServiceAccount the Qdrant backup CronJob and the restore Job run as; its own identity trusts it. */
 export const QDRANT_BACKUP_SERVICE_ACCOUNT = "qdrant-backup";
+/** The ServiceAccount the edge (agentgateway) pods run as: it reads the session key and TLS certificate. */
+export const EDGE_SERVICE_ACCOUNT = "mcp-edge";
 
 /** Pod label that makes the workload-identity webhook inject the token volume and AZURE_* variables. */
 export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";

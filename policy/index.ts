@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { allPolicies, PACK_NAME } from "./policies";
 
 new PolicyPack(PACK_NAME, {
-    description: "mcp-aks security baseline: Pod Security restricted workloads, default-deny namespaces, hardened AKS, ACR, Key Vault and least-privilege role assignments.",
+    description:
+        "mcp-aks security baseline: Pod Security restricted workloads, default-deny namespaces, authenticated MCP routes behind one edge, hardened AKS, ACR, Key Vault and least-privilege role assignments.",
     // Security controls block the deployment; a policy is only relaxed per stack through --policy-pack-config,
     // where the exception is written down and reviewed.
     enforcementLevel: "mandatory",

@@ -331,7 +331,7 @@ export const validateImageRegistry = forEachPodTemplate(registryFindings, "pulls
 export interface LoadBalancerConfig {
     readonly allowedServices?: string[];
 }
-/** The MCP edge (issue 12) is the one way into the cluster; MCP servers themselves are ClusterIP. */
+/** Only the edge: it is the one way in, with TLS and sign-in; everything behind it is ClusterIP. */
 export const DEFAULT_ALLOWED_LOAD_BALANCERS = ["mcp-edge"];
 
 export function validateLoadBalancerAllowList(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
@@ -657,8 +657,9 @@ export const imagesFromAcr: ResourceValidationPolicy = {
 export const loadBalancerAllowList: ResourceValidationPolicy = {
     name: "k8s-loadbalancer-allowlist",
     description:
-        "Only allow-listed Services may be of type LoadBalancer (default: mcp-edge). Every LoadBalancer opens a new entry point " +
-        "to the cluster; an unreviewed one (for example Qdrant, which has no TLS) exposes data and credits.",
+        "Only allow-listed Services may be of type LoadBalancer (default: mcp-edge, the MCP edge with TLS and sign-in). Every " +
+        "LoadBalancer opens a new entry point to the cluster; an unreviewed one (Qdrant, which has no TLS, or an MCP server, which has " +
+        "no sign-in) exposes data and credits.",
     remediationSteps: "Use type ClusterIP for internal services; add a reviewed service to this policy's allowedServices config.",
     enforcementLevel: "mandatory",
     severity: "high",

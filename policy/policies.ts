@@ -5,10 +5,11 @@
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { azurePolicies } from "./azure";
 import { kubernetesResourcePolicies, kubernetesStackPolicies } from "./kubernetes";
+import { mcpResourcePolicies } from "./mcp";
 
 export const PACK_NAME = "mcp-aks-baseline";
 
-export const resourcePolicies: ResourceValidationPolicy[] = [...kubernetesResourcePolicies, ...azurePolicies];
+export const resourcePolicies: ResourceValidationPolicy[] = [...kubernetesResourcePolicies, ...mcpResourcePolicies, ...azurePolicies];
 
 export const stackPolicies: StackValidationPolicy[] = [...kubernetesStackPolicies];
 
@@ -16,3 +17,4 @@ export const allPolicies: Policies = [...resourcePolicies, ...stackPolicies];
 
 export * from "./azure";
 export * from "./kubernetes";
+export * from "./mcp";

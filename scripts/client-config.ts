@@ -19,10 +19,12 @@ import {
     authEnvVar,
     clientConfigs,
     clientEntries,
+    connectorInstructions,
     isClientFormat,
+    McpServerEntry,
     mergeClientConfig,
 } from "../components/client-config";
-import { parseServerTargets, ServerTarget } from "../components/access";
+import { EdgeTarget, parseEdgeTarget, parseServerTargets, ServerTarget } from "../components/access";
 
 export interface CliDeps {
     /** Runs `pulumi <args>` and resolves with its stdout; rejects with an error carrying `code` and `stderr`. */
@@ -170,7 +172,7 @@ async function pulumi(deps: Pick<CliDeps, "runPulumi">, args: readonly string[],
  * The stack's name and its MCP servers (the `servers` output), for client-config and connect. Refuses a
  * stack that is not deployed yet or whose output is malformed, naming the stack and the field.
  */
-export async function readStackServers(deps: Pick<CliDeps, "runPulumi">, requested: string | undefined): Promise<{ stack: string; servers: ServerTarget[] }> {
+export async function readStackServers(deps: Pick<CliDeps, "runPulumi">, requested: string | undefined): Promise<{ stack: string; servers: ServerTarget[]; edge?: EdgeTarget }> {
     const stack = requested ?? (await pulumi(deps, ["stack", "--show-name"], undefined)).trim();
     if (stack === "") throw new CliError("no Pulumi stack selected; pass --stack dev (or run `pulumi stack select dev`) and run again");
     const raw = await pulumi(deps, ["stack", "output", "--json", "--stack", stack], stack);
@@ -194,12 +196,24 @@ export async function readStackServers(deps: Pick<CliDeps, "runPulumi">, request
         throw new CliError(`stack "${stack}": output ${STACK_OUTPUTS.servers} is unusable: ${(e as Error).message}`);
     }
     if (servers.length === 0) throw new CliError(`stack "${stack}" runs no MCP server (every entry of mcpServers is disabled)`);
-    return { stack, servers };
+    const rawEdge = (outputs as Record<string, unknown>)[STACK_OUTPUTS.edge];
+    let edge: EdgeTarget | undefined;
+    if (rawEdge !== undefined && rawEdge !== null) {
+        try {
+            edge = parseEdgeTarget(rawEdge);
+        } catch (e) {
+            throw new CliError(`stack "${stack}": output ${STACK_OUTPUTS.edge} is unusable: ${(e as Error).message}`);
+        }
+    }
+    return { stack, servers, ...(edge ? { edge } : {}) };
 }
 
-function nextSteps(stack: string, format: ClientFormat, names: readonly string[], authNames: readonly string[]): string[] {
-    // The URLs are the localhost ends of `npm run connect`'s port-forwards.
-    const steps: string[] = [`Start \`npm run connect -- --stack ${stack}\` and keep it running while you use the servers.`];
+function nextSteps(stack: string, format: ClientFormat, names: readonly string[], authNames: readonly string[], entries: readonly McpServerEntry[], edge?: EdgeTarget): string[] {
+    const steps: string[] = [];
+    // Localhost URLs are the ends of `npm run connect`'s port-forwards; a public edge needs none.
+    if (!edge || edge.exposure === "private") steps.push(`Start \`npm run connect -- --stack ${stack}\` and keep it running while you use the servers.`);
+    if (edge) steps.push("On first use each server asks you to sign in with your Microsoft (Entra ID) account.");
+    if (format === "claude") steps.push(...connectorInstructions(entries));
     if (format === "mcp") steps.push("Claude Code loads it when started in this directory; approve the server when asked (check with `claude mcp list`).");
     if (format === "vscode") steps.push(`In VS Code run "MCP: List Servers" and start ${names.join(", ")}.`);
     if (format === "claude") steps.push("Quit and restart Claude Desktop to load it (it needs Node.js for npx).");
@@ -219,7 +233,7 @@ async function run(argv: readonly string[], deps: CliDeps): Promise<void> {
     }
     const read = await readStackServers(deps, args.stack);
     const stack = read.stack;
-    const servers = clientEntries(stack, read.servers);
+    const servers = clientEntries(stack, read.servers, read.edge);
 
     let docs;
     try {
@@ -264,7 +278,7 @@ async function run(argv: readonly string[], deps: CliDeps): Promise<void> {
         await deps.writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
         deps.stdout(`${existing === undefined ? "Wrote" : "Updated"} ${file}: ${servers.map((s) => `${s.name} -> ${s.url}`).join(", ")}\n`);
     }
-    for (const step of nextSteps(stack, args.format, entries, authNames)) deps.stdout(`${step}\n`);
+    for (const step of nextSteps(stack, args.format, entries, authNames, servers, read.edge)) deps.stdout(`${step}\n`);
 }
 
 /**

@@ -13,7 +13,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ForwardTarget, forwardTargets } from "../components/access";
+import { ForwardTarget, distinctForwards, forwardTargets } from "../components/access";
 import { CliError, describePulumiFailure, readStackServers, runCommand, runPulumiCli } from "./client-config";
 
 export const USAGE = `Usage: npm run connect -- [--stack <stack>]
@@ -79,7 +79,10 @@ export function urlList(stack: string, targets: readonly ForwardTarget[]): strin
 
 /** The stack's forward targets and its kubeconfig. */
 export async function readStack(deps: ConnectDeps, requested: string | undefined): Promise<{ stack: string; targets: ForwardTarget[]; kubeconfig: string }> {
-    const { stack, servers } = await readStackServers(deps, requested);
+    const { stack, servers, edge } = await readStackServers(deps, requested);
+    if (edge && edge.exposure !== "private") {
+        throw new CliError(`stack "${stack}" serves its MCP servers on a public edge (${edge.baseUrl}/mcp/<server>): nothing to forward; \`npm run client-config -- --stack ${stack}\` writes the URLs`);
+    }
     // The one secret output: read on its own, so no other secret is ever decrypted here.
     let kubeconfig: string;
     try {
@@ -88,11 +91,13 @@ export async function readStack(deps: ConnectDeps, requested: string | undefined
         throw describePulumiFailure(err, stack);
     }
     if (kubeconfig.trim() === "") throw new CliError(`stack "${stack}" has no kubeconfig output; run \`pulumi up --stack ${stack}\` first`);
-    return { stack, targets: forwardTargets(servers), kubeconfig };
+    return { stack, targets: forwardTargets(servers, edge), kubeconfig };
 }
 
 /** Runs the forwards until stopped; rejects when one cannot start at all. */
 function runForwards(deps: ConnectDeps, stack: string, kubeconfig: string, targets: readonly ForwardTarget[]): Promise<void> {
+    // Servers behind the edge share its one forward; each server still gets its line in the URL list.
+    const forwards = distinctForwards(targets);
     return new Promise((resolve, reject) => {
         const children = new Map<string, ChildProcess>();
         const ready = new Set<string>();
@@ -118,7 +123,7 @@ function runForwards(deps: ConnectDeps, stack: string, kubeconfig: string, targe
                 if (!becameReady && /Forwarding from/.test(String(chunk))) {
                     becameReady = true;
                     ready.add(target.name);
-                    if (!announced && ready.size === targets.length) {
+                    if (!announced && ready.size === forwards.length) {
                         announced = true;
                         deps.stdout(urlList(stack, targets));
                     }
@@ -149,7 +154,7 @@ function runForwards(deps: ConnectDeps, stack: string, kubeconfig: string, targe
             });
         };
 
-        for (const target of targets) start(target, 0);
+        for (const target of forwards) start(target, 0);
         deps.stopRequested().then(() => {
             if (stopping) return;
             stopAll();

@@ -192,7 +192,7 @@ function yamlFile(stack: string, entry: K8sEntry): string {
 // Azure resources
 
 export function isAzureResource(r: CapturedResource): boolean {
-    return r.custom && (r.type.startsWith("azure-native:") || r.type.startsWith("random:"));
+    return r.custom && (r.type.startsWith("azure-native:") || r.type.startsWith("random:") || r.type.startsWith("azuread:"));
 }
 
 /** The input that holds the name Azure gives each resource type. */
@@ -313,6 +313,16 @@ function azureProperties(r: CapturedResource): Record<string, unknown> {
             return { account: i.accountName, publicAccess: i.publicAccess };
         case "azure-native:storage:ManagementPolicy":
             return { account: i.accountName, rules: i.policy?.rules };
+        case "azuread:index/application:Application":
+            return {
+                displayName: i.displayName,
+                signInAudience: i.signInAudience,
+                accessTokenVersion: i.api?.requestedAccessTokenVersion,
+                scopes: (i.api?.oauth2PermissionScopes ?? []).map((x: any) => x.value),
+                appRoles: (i.appRoles ?? []).map((x: any) => x.value),
+                webRedirectUris: i.web?.redirectUris ?? [],
+                publicClientRedirectUris: i.publicClient?.redirectUris ?? [],
+            };
         case "random:index/randomString:RandomString":
         case "random:index/randomPassword:RandomPassword":
             return { length: i.length, special: i.special, upper: i.upper, lower: i.lower, numeric: i.numeric, result: "generated at deploy time" };
@@ -695,8 +705,13 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
     if (!clientConfig || servers.length === 0) {
         out.push("The stack would produce no client config (no MCP server).");
     } else {
+        const privateEdge = ev.config.edge.tls.mode === "private";
         out.push(
-            `After \`pulumi up\`, \`npm run connect -- --stack ${stack}\` forwards each server to the localhost URL below through the Kubernetes API server, and \`npm run client-config -- --stack ${stack}\` writes these documents.`,
+            `After \`pulumi up\`, \`npm run client-config -- --stack ${stack}\` writes these documents. ` +
+                (privateEdge
+                    ? `The edge is private: the URLs work while \`npm run connect -- --stack ${stack}\` forwards it through the Kubernetes API server. `
+                    : `The public name must resolve to the edge's load balancer (stack output \`edge.address\`). `) +
+                "Every server asks for an Entra ID sign-in (README, \"Connecting MCP clients\").",
         );
         for (const format of CLIENT_FORMATS) {
             if (clientConfig[format] === undefined) continue;

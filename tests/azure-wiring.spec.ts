@@ -75,8 +75,11 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("Key Vault Secrets User goes to the server's identity, once per secret it reads, scoped to that secret", () => {
-            const roles = ev.ofType(T.role).filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${BUILT_IN_ROLES.keyVaultSecretsUser}`));
-            const secrets = ev.ofType(T.secret);
+            const roles = ev
+                .ofType(T.role)
+                .filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${BUILT_IN_ROLES.keyVaultSecretsUser}`) && r.inputs.principalId === PLACEHOLDER.identityPrincipalId);
+            // The API keys; the edge's own secrets are read only by the edge (edge-wiring.spec.ts).
+            const secrets = ev.ofType(T.secret).filter((s) => s.inputs.tags?.envVar);
             assert.deepEqual(roles.map((r) => r.inputs.scope).sort(), secrets.map((s) => s.id).sort(), "one role per secret, on the secret itself");
             for (const role of roles) {
                 assert.notEqual(role.inputs.scope, ev.one(T.vault).id, "never the whole vault");
@@ -94,7 +97,8 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("every role assignment has a principalType and a deterministic GUID name", () => {
             const roles = ev.ofType(T.role);
-            // AcrPull, AKS admin, the backup's Storage Blob Data Contributor, and one Secrets User per secret.
+            // AcrPull, AKS admin, the backup's Storage Blob Data Contributor, and one Secrets User per secret
+            // (the servers' API keys, and the edge's session key and client secret for the edge).
             assert.equal(roles.length, 3 + ev.ofType(T.secret).length);
             for (const r of roles) {
                 assert.ok(r.inputs.principalType, r.name);
@@ -111,14 +115,14 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(acr.inputs.registryName, new RegExp(`${PLACEHOLDER.randomSuffix}$`));
         });
 
-        it("Key Vault: RBAC mode, soft delete, a random suffix, and one secret per API key", () => {
+        it("Key Vault: RBAC mode, soft delete, a random suffix, one secret per API key and the edge's secrets", () => {
             const vault = ev.one(T.vault);
             assert.equal(vault.inputs.properties.enableRbacAuthorization, true);
             assert.equal(vault.inputs.properties.enableSoftDelete, true);
             assert.equal(vault.inputs.properties.tenantId, PLACEHOLDER.tenantId);
             assert.match(vault.inputs.vaultName, new RegExp(`^kv-mcp-${stack}-${PLACEHOLDER.randomSuffix}$`));
             const secrets = ev.ofType(T.secret);
-            assert.deepEqual(secrets.map((s) => s.inputs.secretName).sort(), ["anthropic-api-key", "openai-api-key", "tavily-api-key"]);
+            assert.deepEqual(secrets.map((s) => s.inputs.secretName).sort(), ["anthropic-api-key", "edge-entra-client-secret", "edge-session-key", "openai-api-key", "tavily-api-key"]);
             for (const s of secrets) assert.equal(s.inputs.vaultName, vault.inputs.vaultName);
         });
 
@@ -133,7 +137,7 @@ for (const stack of ["dev", "prod"] as const) {
             const deps = new Set(ev.one(T.deployment, "docs-mcp").dependencies);
             assert.ok(deps.has(mcpFic(ev).urn), "federated credential");
             for (const r of ev.ofType(T.role).filter((x) => x.inputs.principalId === PLACEHOLDER.identityPrincipalId)) assert.ok(deps.has(r.urn), `role ${r.name}`);
-            for (const s of ev.ofType(T.secret)) assert.ok(deps.has(s.urn), `secret ${s.inputs.secretName}`);
+            for (const s of ev.ofType(T.secret).filter((x) => x.inputs.tags?.envVar)) assert.ok(deps.has(s.urn), `secret ${s.inputs.secretName}`);
         });
 
         it("nothing waits behind AKS creation except what needs the cluster", () => {

@@ -6,8 +6,9 @@
 import { strict as assert } from "assert";
 import * as ipaddr from "ipaddr.js";
 import { NAMES, mcpNames, workloadManifests } from "../components/cluster/specs";
-import { PRIVATE_RANGES, networkPolicyManifests } from "../components/cluster/specs/network-policies";
+import { PRIVATE_RANGES } from "../components/cluster/specs/network-policies";
 import { StackConfig } from "../components/config";
+import { EDGE_CLIENT_LABEL } from "../components/cluster/specs/edge";
 import { configFor, key, workloadInputs } from "./fixtures";
 
 type Labels = Record<string, string>;
@@ -82,8 +83,9 @@ function allowed(policies: Policy[], flow: Flow): boolean {
     return sideAllows(policies, "Egress", flow.from, flow) && sideAllows(policies, "Ingress", flow.to, flow);
 }
 
+/** Every NetworkPolicy the workloads declare: the namespace's own and the edge's. */
 function policiesFor(cfg: StackConfig): Policy[] {
-    return networkPolicyManifests(cfg) as unknown as Policy[];
+    return workloadManifests(cfg, workloadInputs(cfg)).filter((o) => o.kind === "NetworkPolicy") as unknown as Policy[];
 }
 
 describe("cluster: network policies", () => {
@@ -101,7 +103,7 @@ describe("cluster: network policies", () => {
 
     it("every workload's pods are selected by a policy that restricts both ingress and egress", () => {
         const controllers = workloadManifests(cfg, workloadInputs(cfg)).filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "CronJob");
-        assert.equal(controllers.length, 3);
+        assert.equal(controllers.length, 4, "the server, Qdrant, the backup and the edge");
         for (const c of controllers) {
             const template = c.kind === "CronJob" ? c.spec.jobTemplate.spec.template : c.kind === "Deployment" || c.kind === "StatefulSet" ? c.spec.template : undefined;
             if (!template) continue;
@@ -198,7 +200,33 @@ describe("cluster: network policies", () => {
         assert.ok(PRIVATE_RANGES.includes("169.254.0.0/16"), "IMDS stays out of reach");
     });
 
-    // The edge's own egress is the edge's policy (not declared here), so these check the server's ingress.
+    it("the edge reaches the MCP servers, DNS and public HTTPS (Entra), and nothing else", () => {
+        assert.ok(allowed(policies, { from: edge, to: mcp, port: 3000 }));
+        for (const protocol of ["UDP", "TCP"] as const) assert.ok(allowed(policies, { from: edge, to: coreDns, port: 53, protocol }));
+        assert.ok(allowed(policies, { from: edge, to: { ip: "20.190.160.1" }, port: 443 }), "login.microsoftonline.com");
+        assert.ok(!allowed(policies, { from: edge, to: qdrant, port: 6333 }), "the edge never talks to Qdrant");
+        for (const ip of ["10.0.0.1", "169.254.169.254"]) assert.ok(!allowed(policies, { from: edge, to: { ip }, port: 443 }), ip);
+    });
+
+    it("a private edge admits only opted-in pods of its namespace (the port-forward arrives inside the pod)", () => {
+        assert.equal(cfg.edge.tls.mode, "private");
+        for (const from of [publicApi, stranger, mcp]) assert.ok(!sideAllows(policies, "Ingress", edge, { from, to: edge, port: 8080 }));
+        const smoke: Endpoint = { pod: { [EDGE_CLIENT_LABEL]: "true" }, namespace: ns };
+        assert.ok(sideAllows(policies, "Ingress", edge, { from: smoke, to: edge, port: 8080 }));
+        assert.ok(!sideAllows(policies, "Ingress", edge, { from: { ...smoke, namespace: "other" }, to: edge, port: 8080 }));
+    });
+
+    it("a keyVault edge admits its listener from the source ranges only, when they are set", () => {
+        const tls = { tls: { mode: "keyVault", hostname: "mcp.example.com", certificateName: "mcp-tls" } };
+        const open = policiesFor(configFor("dev", { [key("edge")]: JSON.stringify(tls) }));
+        assert.ok(sideAllows(open, "Ingress", edge, { from: publicApi, to: edge, port: 8080 }));
+        assert.ok(!sideAllows(open, "Ingress", edge, { from: publicApi, to: edge, port: 8081 }));
+        const ranged = policiesFor(configFor("prod", { [key("edge")]: JSON.stringify({ ...tls, sourceRanges: ["198.51.100.0/24"] }) }));
+        assert.ok(sideAllows(ranged, "Ingress", edge, { from: { ip: "198.51.100.7" }, to: edge, port: 8080 }));
+        assert.ok(!sideAllows(ranged, "Ingress", edge, { from: { ip: "203.0.113.9" }, to: edge, port: 8080 }));
+    });
+
+    // The server's ingress from the edge.
     const admits = (p: Policy[], from: Endpoint, to: Endpoint, port: number) => sideAllows(p, "Ingress", to, { from, to, port });
 
     it("the MCP server admits only the edge's pods of its namespace, and only on its port", () => {

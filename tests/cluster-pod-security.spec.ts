@@ -15,11 +15,14 @@ const WITH_INIT = { [key("mcpServers")]: JSON.stringify({ docs: { indexInitComma
 /** A second server without keys or Qdrant: its pod template differs (no CSI volume), so it is checked too. */
 const TWO_SERVERS = { [key("mcpServers")]: JSON.stringify({ tools: { image: "tools-mcp:1.0.0", port: 8080 } }) };
 
+/** The edge with its Caddy container (prod needs source ranges for a public edge). */
+const LETS_ENCRYPT = (env: "dev" | "prod") => ({ [key("edge")]: JSON.stringify({ tls: { mode: "letsEncrypt", dnsLabel: "mcp-test" }, ...(env === "prod" ? { sourceRanges: ["198.51.100.0/24"] } : {}) }) });
+
 /** Every pod template the layer declares, for each environment, with and without the index init container. */
 function podTemplates(): Array<{ label: string; template: PodTemplateLike }> {
     const out: Array<{ label: string; template: PodTemplateLike }> = [];
     for (const env of ["dev", "prod"] as const) {
-        for (const [variant, raw] of [["", {}], [" with index init", WITH_INIT], [" beside a second server", TWO_SERVERS]] as const) {
+        for (const [variant, raw] of [["", {}], [" with index init", WITH_INIT], [" beside a second server", TWO_SERVERS], [" with Let's Encrypt", LETS_ENCRYPT(env)]] as const) {
             const cfg = configFor(env, raw);
             for (const obj of workloadManifests(cfg, workloadInputs(cfg))) {
                 if (obj.kind === "Deployment" || obj.kind === "StatefulSet") {
@@ -65,7 +68,9 @@ describe("cluster: Pod Security Standards", () => {
 
     it("covers every workload and the restore Job in both environments, with and without the init container", () => {
         const labels = podTemplates().map((p) => p.label);
-        assert.equal(labels.length, 22);
+        // 2 environments x 4 variants x (docs, Qdrant, backup, edge), the second server twice, 2 restore Jobs.
+        assert.equal(labels.length, 36);
+        assert.ok(labels.some((l) => l.includes("prod Deployment mcp-edge with Let's Encrypt")));
         assert.ok(labels.some((l) => l.includes("prod CronJob qdrant-backup")));
         assert.ok(labels.some((l) => l.includes("prod Job qdrant-restore-")));
         assert.ok(labels.some((l) => l.includes("Deployment docs-mcp with index init")));

@@ -104,7 +104,9 @@ describe("cluster: workload specs", () => {
                     assert.equal(targets.length, 1, `${pdb.metadata.name} selects one workload`);
                     const target = targets[0];
                     const server = Object.values(cfg.mcpServers).find((m) => mcpNames(m.name).app === target.metadata.name);
-                    const counts = target.kind === "StatefulSet" ? [target.spec.replicas] : range(server!.minReplicas, server!.maxReplicas);
+                    // The edge scales within edge.minReplicas..maxReplicas like a server.
+                    const bounds = server ?? cfg.edge;
+                    const counts = target.kind === "StatefulSet" ? [target.spec.replicas] : range(bounds.minReplicas, bounds.maxReplicas);
                     for (const n of counts) assert.ok(disruptionsAllowed(pdb.spec, n) >= 1, `${pdb.metadata.name} blocks drains at ${n} replicas`);
                 }
                 // Single-node Qdrant has no PDB: minAvailable 1 on it would block drains forever (pitfall 4);

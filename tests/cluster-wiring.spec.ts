@@ -47,7 +47,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("every object belongs to the McpWorkloads component tree", () => {
             const root = ev.one("mcp-aks:cluster:McpWorkloads");
             const components = ev.resources.filter((r) => r.type.startsWith("mcp-aks:cluster:") && r !== root);
-            assert.deepEqual(components.map((c) => c.type).sort(), ["mcp-aks:cluster:McpServer", "mcp-aks:cluster:Namespace", "mcp-aks:cluster:NetworkPolicies", "mcp-aks:cluster:Qdrant", "mcp-aks:cluster:QdrantBackup"]);
+            assert.deepEqual(components.map((c) => c.type).sort(), ["mcp-aks:cluster:Edge", "mcp-aks:cluster:McpServer", "mcp-aks:cluster:Namespace", "mcp-aks:cluster:NetworkPolicies", "mcp-aks:cluster:Qdrant", "mcp-aks:cluster:QdrantBackup"]);
             for (const c of components) assert.equal(c.parent, root.urn, c.name);
             const componentUrns = new Set(components.map((c) => c.urn));
             for (const r of kubernetesObjects(ev)) assert.ok(r.parent && componentUrns.has(r.parent), `${r.type} ${r.name}`);
@@ -70,12 +70,17 @@ for (const stack of ["dev", "prod"] as const) {
         it("every namespaced object waits for the namespace, and pods only start once policies exist", () => {
             const ns = ev.one(K8S.namespace);
             const policies = ev.ofType(K8S.networkPolicy);
-            assert.equal(policies.length, 3 + Object.keys(ev.config.mcpServers).length, "default deny, Qdrant, the backup, one per server");
+            assert.equal(policies.length, 4 + Object.keys(ev.config.mcpServers).length, "default deny, Qdrant, the backup, the edge, one per server");
             for (const r of kubernetesObjects(ev).filter((o) => o.inputs.metadata?.namespace !== undefined)) {
                 assert.ok(r.dependencies.includes(ns.urn), `${r.type} ${r.name} waits for the namespace`);
             }
-            for (const workload of [ev.one(K8S.deployment, DOCS.app), ev.one(K8S.statefulSet, NAMES.qdrant), ev.one(K8S.cronJob, NAMES.qdrantBackup)]) {
-                for (const p of policies) assert.ok(workload.dependencies.includes(p.urn), `${workload.name} waits for ${p.name}`);
+            for (const workload of [ev.one(K8S.deployment, DOCS.app), ev.one(K8S.statefulSet, NAMES.qdrant), ev.one(K8S.cronJob, NAMES.qdrantBackup), ev.one(K8S.deployment, NAMES.edge)]) {
+                const template = workload.inputs.spec.jobTemplate?.spec.template ?? workload.inputs.spec.template;
+                const podLabels: Record<string, string> = template.metadata.labels;
+                // Every policy that selects the workload's pods (the default deny selects all of them).
+                const selecting = policies.filter((p) => Object.entries<string>(p.inputs.spec.podSelector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v));
+                assert.ok(selecting.length >= 2, `${workload.name}: the default deny and its own policy`);
+                for (const p of selecting) assert.ok(workload.dependencies.includes(p.urn), `${workload.name} waits for ${p.name}`);
             }
         });
 

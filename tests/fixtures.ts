@@ -28,6 +28,9 @@ export const WORKLOAD_INPUTS = {
     blobEndpoint: "https://stmcpdevabc123.blob.core.windows.net",
     backupContainer: "qdrant-snapshots",
     backupImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.curl),
+    edgeIdentityClientId: "55555555-5555-5555-5555-555555555555",
+    entraClientId: "44444444-4444-4444-4444-444444444444",
+    edgeImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.agentgateway),
 };
 
 /** A distinct stand-in identity client id per server, so a test can tell whose identity an object names. */
@@ -80,11 +83,16 @@ export function addPlaceholderSecrets(raw: Record<string, string>, value: string
 /**
  * A validated config for `environment`. Prod gets the API server range it requires. `raw` adds or replaces
  * raw entries (objects as JSON strings, like `pulumi config` holds them); objects in it replace the
- * fixture's object of the same key, so pass prod's cluster ranges yourself when overriding `cluster`.
+ * fixture's object of the same key, so pass prod's cluster ranges (and edge.tls.mode) yourself when
+ * overriding `cluster` (or `edge`).
  */
 export function configFor(environment: Environment, raw: Record<string, string> = {}): StackConfig {
     const entries: Record<string, string> = { [key("environment")]: environment };
-    if (environment === "prod") entries[key("cluster")] = JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] });
+    if (environment === "prod") {
+        entries[key("cluster")] = JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] });
+        // prod has no default exposure; the fixture takes the one without a public endpoint.
+        entries[key("edge")] = JSON.stringify({ tls: { mode: "private" } });
+    }
     Object.assign(entries, raw);
     addPlaceholderSecrets(entries, FAKE_SECRET);
     return parseStackConfig(entries, { stack: environment, secretKeys: apiKeyNames(entries).map(key), sourceRoot: SOURCE_ROOT });

@@ -22,6 +22,9 @@ export const PLACEHOLDER = {
     identityClientId: "00000000-0000-0000-0000-00000c1d0001",
     backupIdentityPrincipalId: "00000000-0000-0000-0000-0000004a41d2",
     backupIdentityClientId: "00000000-0000-0000-0000-00000c1d0002",
+    entraAppClientId: "00000000-0000-0000-0000-0000000a9901",
+    edgeIdentityClientId: "00000000-0000-0000-0000-00000c1d0ed9",
+    edgeIdentityPrincipalId: "00000000-0000-0000-0000-0000004a4ed9",
     randomSuffix: "r4nd0m",
     /** TEST-NET-2 (RFC 5737): documentation addresses, never routable. */
     loadBalancerIp: "198.51.100.10",
@@ -128,10 +131,14 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
         case "azure-native:containerregistry:Registry":
             return { name: inputs.registryName, loginServer: `${String(inputs.registryName).toLowerCase()}.azurecr.io` };
         case "azure-native:managedidentity:UserAssignedIdentity":
-            // The backup identity gets ids of its own, so a test can tell which identity a value came from.
-            return String(inputs.resourceName).endsWith("-qdrant-backup")
-                ? { name: inputs.resourceName, clientId: PLACEHOLDER.backupIdentityClientId, principalId: PLACEHOLDER.backupIdentityPrincipalId, tenantId: PLACEHOLDER.tenantId }
-                : { name: inputs.resourceName ?? name, clientId: PLACEHOLDER.identityClientId, principalId: PLACEHOLDER.identityPrincipalId, tenantId: PLACEHOLDER.tenantId };
+            // The backup and edge identities get ids of their own, so a test can tell which identity a value came from.
+            if (String(inputs.resourceName).endsWith("-qdrant-backup")) {
+                return { name: inputs.resourceName, clientId: PLACEHOLDER.backupIdentityClientId, principalId: PLACEHOLDER.backupIdentityPrincipalId, tenantId: PLACEHOLDER.tenantId };
+            }
+            if (String(inputs.resourceName).endsWith("-edge")) {
+                return { name: inputs.resourceName, clientId: PLACEHOLDER.edgeIdentityClientId, principalId: PLACEHOLDER.edgeIdentityPrincipalId, tenantId: PLACEHOLDER.tenantId };
+            }
+            return { name: inputs.resourceName ?? name, clientId: PLACEHOLDER.identityClientId, principalId: PLACEHOLDER.identityPrincipalId, tenantId: PLACEHOLDER.tenantId };
         case "azure-native:storage:StorageAccount":
             return { name: inputs.accountName, primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` } };
         case "azure-native:storage:BlobContainer":
@@ -145,6 +152,14 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
             return { stdout: "", stderr: "" };
         case "random:index/randomPassword:RandomPassword":
             return { result: "placeholder-generated-password" };
+        case "random:index/randomId:RandomId":
+            return { hex: "00".repeat(inputs.byteLength ?? 8) };
+        case "random:index/randomUuid:RandomUuid":
+            return { result: `00000000-0000-4000-8000-${String(name.length).padStart(12, "0")}` };
+        case "azuread:index/application:Application":
+            return { clientId: PLACEHOLDER.entraAppClientId, objectId: "00000000-0000-0000-0000-0000000a9902" };
+        case "azuread:index/applicationPassword:ApplicationPassword":
+            return { value: PLACEHOLDER.fakeSecret };
         case "kubernetes:core/v1:Service":
             return inputs.spec?.type === "LoadBalancer" ? { status: { loadBalancer: { ingress: [{ ip: PLACEHOLDER.loadBalancerIp }] } } } : {};
         default:

@@ -182,7 +182,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("azure.json lists every Azure resource with its key settings, and no secret value", () => {
             const doc = JSON.parse(read("azure.json"));
             const entries: any[] = doc.resources;
-            const azure = ev.resources.filter((r) => r.custom && (r.type.startsWith("azure-native:") || r.type.startsWith("random:")));
+            const azure = ev.resources.filter((r) => r.custom && (r.type.startsWith("azure-native:") || r.type.startsWith("random:") || r.type.startsWith("azuread:")));
             assert.deepEqual(entries.map((e) => e.logicalName).sort(), azure.map((r) => r.name).sort());
             assert.ok(!entries.some((e) => e.type === K8S_PROVIDER));
             const one = (type: string) => {
@@ -218,10 +218,10 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(one("containerregistry:Registry").sku, cfg.registry.sku);
             assert.equal(one("containerregistry:Registry").properties.adminUserEnabled, false);
             const identities = entries.filter((e) => e.type === "azure-native:managedidentity:UserAssignedIdentity");
-            assert.deepEqual(identities.map((i) => i.azureName).sort(), [`id-mcp-${stack}-docs-mcp`, `id-mcp-${stack}-qdrant-backup`]);
+            assert.deepEqual(identities.map((i) => i.azureName).sort(), [`id-mcp-${stack}-docs-mcp`, `id-mcp-${stack}-edge`, `id-mcp-${stack}-qdrant-backup`]);
             const fics = entries.filter((e) => e.type === "azure-native:managedidentity:FederatedIdentityCredential");
             for (const fic of fics) assert.equal(fic.properties.issuer, PLACEHOLDER.oidcIssuer);
-            assert.deepEqual(fics.map((f) => f.properties.subject).sort(), [`system:serviceaccount:${cfg.namespace}:docs-mcp`, `system:serviceaccount:${cfg.namespace}:qdrant-backup`]);
+            assert.deepEqual(fics.map((f) => f.properties.subject).sort(), [`system:serviceaccount:${cfg.namespace}:docs-mcp`, `system:serviceaccount:${cfg.namespace}:mcp-edge`, `system:serviceaccount:${cfg.namespace}:qdrant-backup`]);
 
             const account = one("storage:StorageAccount");
             assert.equal(account.sku, stack === "prod" ? "Standard_ZRS" : "Standard_LRS");
@@ -232,7 +232,9 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(JSON.stringify(one("storage:ManagementPolicy").properties), new RegExp(`"daysAfterModificationGreaterThan":${cfg.qdrant.backup.retentionDays}`));
 
             const roles = entries.filter((e) => e.type === "azure-native:authorization:RoleAssignment");
-            const kvRoles = roles.filter((r) => r.properties.role === "keyVaultSecretsUser");
+            const kvRoles = roles.filter((r) => r.properties.role === "keyVaultSecretsUser" && r.properties.principalId === PLACEHOLDER.identityPrincipalId);
+            const edgeRoles = roles.filter((r) => r.properties.role === "keyVaultSecretsUser" && r.properties.principalId === PLACEHOLDER.edgeIdentityPrincipalId);
+            assert.equal(edgeRoles.length, 2, "the edge reads its session key and its client secret, nothing else");
             assert.deepEqual(roles.map((r) => r.properties.role).filter((r) => r !== "keyVaultSecretsUser").sort(), ["acrPull", "aksRbacClusterAdmin", "storageBlobDataContributor"]);
             assert.equal(kvRoles.length, cfg.mcpServers.docs.apiKeys.length, "one per secret the server reads");
             for (const kvRole of kvRoles) {
@@ -243,7 +245,9 @@ for (const stack of ["dev", "prod"] as const) {
             }
 
             const secrets = entries.filter((e) => e.type === "azure-native:keyvault:Secret");
-            assert.equal(secrets.length, cfg.apiKeys.length);
+            assert.equal(secrets.length, cfg.apiKeys.length + 2, "the API keys, the edge's session key and its client secret");
+            const app = entries.find((e) => e.type === "azuread:index/application:Application");
+            assert.deepEqual(app.properties.appRoles, ["mcp.all", "mcp.docs"]);
             for (const s of secrets) assert.equal(s.properties.value, REDACTED);
             assert.ok(!read("azure.json").includes(PLACEHOLDER.fakeSecret));
         });
@@ -252,8 +256,8 @@ for (const stack of ["dev", "prod"] as const) {
             const summary = read("summary.md");
             assert.match(summary, /\*\*placeholder\*\*/);
             assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
-            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 6 \|/);
-            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 4 \|/);
+            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 8 \|/);
+            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 5 \|/);
             const q = ev.config.qdrant;
             const replication = `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}`;
             assert.ok(summary.includes(replication), "replication settings");
@@ -271,7 +275,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(!run.out.includes("Exposed: Service"));
             assert.ok(summary.includes(`| docs | ${ev.config.namespace}/docs-mcp | 3000 | /mcp |`), "the servers the edge and connect reach");
             assert.ok(summary.includes(`npm run connect -- --stack ${ev.config.stack}`));
-            assert.ok(summary.includes(`"url": "http://localhost:18080/mcp"`), "the client config it would produce");
+            assert.ok(summary.includes(`"url": "http://localhost:8080/mcp/docs"`), "the client config it would produce: the server at the edge");
             assert.ok(summary.includes(".vscode/mcp.json") && summary.includes("claude_desktop_config.json"));
         });
 
@@ -311,7 +315,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const summary = summaryOf(bad);
                 assert.match(summary, /Deployment [\w-]+\/docs-mcp: \*\*FAILS restricted\*\*/);
                 assert.match(summary, /container mcp-server: privileged must be unset or false/);
-                assert.match(renderPlan(bad).summary, /1 of 3 FAIL/);
+                assert.match(renderPlan(bad).summary, /1 of 4 FAIL/);
             });
 
             it("reports a workload that no NetworkPolicy selects", () => {

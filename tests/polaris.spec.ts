@@ -16,15 +16,18 @@ const ALLOWED_WARNINGS: Record<"dev" | "prod", readonly string[]> = {
         // The HPA owns the replica count, so the Deployment leaves spec.replicas unset: a fixed value would
         // reset the scale on every `pulumi up`. The HPA's minReplicas is the real floor.
         "deploymentMissingReplicas Deployment/docs-mcp",
-        // Dev runs one MCP server replica at minimum to save cost; prod's minReplicas is 2.
+        "deploymentMissingReplicas Deployment/mcp-edge",
+        // Dev runs one MCP server and one edge replica at minimum to save cost; prod's minReplicas is 2.
         "hpaMinAvailability HorizontalPodAutoscaler/docs-mcp",
+        "hpaMinAvailability HorizontalPodAutoscaler/mcp-edge",
         // The backup job serves nothing, so its NetworkPolicy selects it for ingress with no rule at all
         // (everything denied); Polaris wants a non-empty ingress list, which could only open a door.
         "missingNetworkPolicy CronJob/qdrant-backup",
     ],
     prod: [
-        // As in dev: the HPA (minReplicas 2) owns the replica count.
+        // As in dev: the HPAs (minReplicas 2) own the replica counts.
         "deploymentMissingReplicas Deployment/docs-mcp",
+        "deploymentMissingReplicas Deployment/mcp-edge",
         // As in dev: the backup job serves nothing, so its policy has no ingress rule at all (deny).
         "missingNetworkPolicy CronJob/qdrant-backup",
     ],
@@ -66,7 +69,7 @@ describe("Polaris audit", () => {
                     assert.ok(objects.has(o), o);
                 }
                 const containers = new Set(results.filter((r) => r.container).map((r) => `${r.object}[${r.container}]`));
-                assert.deepEqual([...containers].sort(), ["CronJob/qdrant-backup[backup]", "Deployment/docs-mcp[mcp-server]", "StatefulSet/qdrant[qdrant]"]);
+                assert.deepEqual([...containers].sort(), ["CronJob/qdrant-backup[backup]", "Deployment/docs-mcp[mcp-server]", "Deployment/mcp-edge[agentgateway]", "StatefulSet/qdrant[qdrant]"]);
             });
 
             it("passes every danger check", () => {

@@ -156,6 +156,7 @@ export const TYPES = {
     cronJob: "kubernetes:batch/v1:CronJob",
     pod: "kubernetes:core/v1:Pod",
     service: "kubernetes:core/v1:Service",
+    configMap: "kubernetes:core/v1:ConfigMap",
     namespace: "kubernetes:core/v1:Namespace",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",

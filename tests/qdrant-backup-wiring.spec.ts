@@ -122,7 +122,7 @@ describe("Qdrant backup: switched off", () => {
     it("declares no storage account, identity, CronJob or backup policy", async () => {
         const ev = await evaluateStack("dev", { overrides: { [key("qdrant")]: JSON.stringify({ backup: { enabled: false } }) } });
         assert.equal(ev.ofType(T.account).length, 0);
-        assert.equal(ev.ofType(T.uami).length, 1, "only the MCP identity");
+        assert.deepEqual(ev.ofType(T.uami).map((u) => u.inputs.resourceName).sort(), ["id-mcp-dev-docs-mcp", "id-mcp-dev-edge"], "only the MCP server's and the edge's identities");
         assert.equal(ev.ofType(T.cronJob).length, 0);
         assert.ok(!ev.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => p.inputs.metadata.name === NAMES.qdrantBackup));
         assert.equal(ev.outputs.qdrantBackup, undefined);

@@ -9,8 +9,9 @@ import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { StackConfig, mcpServerList, sanitizeStackName } from "../config";
-import { azureNames, keyVaultSecretName, serverAzureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
-import { mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
+import { azureNames, EDGE_VAULT_SECRETS, keyVaultSecretName, serverAzureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
+import { EDGE_SERVICE_ACCOUNT, mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
+import { EntraApp } from "./entra-app";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
 import { StackImages } from "./images";
@@ -68,6 +69,14 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly serverIdentities: Record<string, ServerIdentity>;
     /** The snapshot storage and its identity; undefined when qdrant.backup.enabled is false. */
     readonly backup?: BackupTarget;
+    /** Client id of the managed identity the edge pods federate to. */
+    readonly edgeIdentityClientId: pulumi.Output<string>;
+    /** Application (client) id of the app registration MCP clients sign in to (created, or from config). */
+    readonly entraClientId: pulumi.Output<string>;
+    /** Whether the vault holds a client secret of that app for the edge. */
+    readonly edgeHasClientSecret: boolean;
+    /** What the first edge rollout must wait for: its federated credential, vault role and secrets. */
+    readonly edgeDependencies: pulumi.Resource[];
 
     constructor(name: string, args: AzurePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:azure:AzurePlatform", name, {}, opts);
@@ -150,6 +159,29 @@ export class AzurePlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const edgeIdentity = new WorkloadIdentity(
+            `${name}-edge-identity`,
+            {
+                resourceGroupName: group.name,
+                location: cfg.location,
+                identityName: fixedNames.edgeIdentity,
+                oidcIssuerUrl: cluster.oidcIssuerUrl,
+                subjects: [{ namespace: cfg.namespace, serviceAccount: EDGE_SERVICE_ACCOUNT }],
+                tags,
+            },
+            { parent: this },
+        );
+
+        // The key that seals MCP session state into the Mcp-Session-Id, shared by every edge replica so
+        // that any of them serves any session (AES-256-GCM: 32 bytes, hex as agentgateway reads it).
+        const sessionKey = new random.RandomId(`${name}-edge-session-key`, { byteLength: 32 }, { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec", "id"] });
+        const app = cfg.edge.entra.existingAppId === ""
+            ? new EntraApp(`${name}-entra`, { displayName: `mcp-aks ${cfg.stack} MCP servers`, servers: mcpServerList(cfg).map((s) => s.name) }, { parent: this })
+            : undefined;
+        const clientSecret: pulumi.Input<string> | undefined = app ? app.clientSecret : cfg.edgeClientSecret ? pulumi.secret(cfg.edgeClientSecret.reveal()) : undefined;
+        const namedSecrets: Record<string, pulumi.Input<string>> = { [EDGE_VAULT_SECRETS.sessionKey]: sessionKey.hex };
+        if (clientSecret !== undefined) namedSecrets[EDGE_VAULT_SECRETS.clientSecret] = clientSecret;
+
         const vault = new SecretsVault(
             `${name}-vault`,
             {
@@ -161,6 +193,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
                 softDeleteRetentionDays: cfg.keyVault.softDeleteRetentionDays,
                 purgeProtection: cfg.keyVault.purgeProtection,
                 secrets: cfg.secrets,
+                namedSecrets,
                 tags,
             },
             { parent: this },
@@ -216,6 +249,25 @@ export class AzurePlatform extends pulumi.ComponentResource {
                 dependencies: [...identity.credentials, ...roles, ...server.apiKeys.map((key) => vault.secrets[key])],
             };
         }
+
+        // The edge reads only its own secrets (and in keyVault mode the certificate, whose private key Key
+        // Vault serves as the secret of the same name), never the servers' API keys.
+        const edgeSecretScopes: Array<[string, pulumi.Input<string>]> = Object.entries(vault.namedSecrets).map(([secretName, secret]) => [secretName, secret.id]);
+        if (cfg.edge.tls.mode === "keyVault") edgeSecretScopes.push([cfg.edge.tls.certificateName, pulumi.interpolate`${vault.id}/secrets/${cfg.edge.tls.certificateName}`]);
+        const edgeRoles = edgeSecretScopes.map(([secretName, scope]) =>
+            scopedRoleAssignment(
+                `${name}-edge-kv-${secretName}`,
+                {
+                    scope,
+                    principalId: edgeIdentity.principalId,
+                    principalType: "ServicePrincipal",
+                    roleId: BUILT_IN_ROLES.keyVaultSecretsUser,
+                    subscriptionId: client.subscriptionId,
+                    description: `MCP edge reads ${secretName}`,
+                },
+                { parent: this },
+            ),
+        );
         // The deployer needs Kubernetes RBAC on the cluster it just made: local accounts are off, so
         // without this grant the provider below could not create a single object.
         const adminRole = scopedRoleAssignment(
@@ -276,12 +328,18 @@ export class AzurePlatform extends pulumi.ComponentResource {
         this.tenantId = client.tenantId;
         this.vaultName = vault.name;
         this.vaultUri = vault.uri;
+        this.edgeIdentityClientId = edgeIdentity.clientId;
+        this.entraClientId = app ? app.clientId : pulumi.output(cfg.edge.entra.existingAppId);
+        this.edgeHasClientSecret = clientSecret !== undefined;
+        this.edgeDependencies = [...edgeIdentity.credentials, ...edgeRoles, ...Object.values(vault.namedSecrets)];
 
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,
             clusterName: this.clusterName,
             oidcIssuerUrl: this.oidcIssuerUrl,
             registryLoginServer: this.registryLoginServer,
+            edgeIdentityClientId: this.edgeIdentityClientId,
+            entraClientId: this.entraClientId,
             vaultName: this.vaultName,
             vaultUri: this.vaultUri,
         });

@@ -24,6 +24,8 @@ export interface SecretsVaultArgs {
     readonly purgeProtection: boolean;
     /** API key values by env var name; each becomes one secret. */
     readonly secrets: Readonly<Record<string, SecretValue>>;
+    /** Platform secrets by Key Vault secret name (the edge's session key and client secret). */
+    readonly namedSecrets?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Tags applied to the vault. */
     readonly tags: Record<string, string>;
 }
@@ -34,6 +36,8 @@ export class SecretsVault extends pulumi.ComponentResource {
     readonly uri: pulumi.Output<string>;
     /** The secrets by env var name, so the workloads can wait for them. */
     readonly secrets: Record<string, keyvault.Secret>;
+    /** The platform secrets by Key Vault secret name. */
+    readonly namedSecrets: Record<string, keyvault.Secret>;
 
     constructor(name: string, args: SecretsVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:azure:SecretsVault", name, {}, opts);
@@ -60,19 +64,25 @@ export class SecretsVault extends pulumi.ComponentResource {
             { parent: this, protect: args.purgeProtection },
         );
 
-        this.secrets = {};
-        for (const [envVar, value] of Object.entries(args.secrets)) {
-            this.secrets[envVar] = new keyvault.Secret(
-                `${name}-${keyVaultSecretName(envVar)}`,
+        const secret = (secretName: string, value: pulumi.Input<string>, tags: Record<string, string>) =>
+            new keyvault.Secret(
+                `${name}-${secretName}`,
                 {
                     resourceGroupName: args.resourceGroupName,
                     vaultName: vault.name,
-                    secretName: keyVaultSecretName(envVar),
-                    properties: { value: pulumi.secret(value.reveal()), contentType: "text/plain" },
-                    tags: { envVar },
+                    secretName,
+                    properties: { value: pulumi.secret(value), contentType: "text/plain" },
+                    tags,
                 },
                 { parent: this, additionalSecretOutputs: ["properties"] },
             );
+        this.secrets = {};
+        for (const [envVar, value] of Object.entries(args.secrets)) {
+            this.secrets[envVar] = secret(keyVaultSecretName(envVar), value.reveal(), { envVar });
+        }
+        this.namedSecrets = {};
+        for (const [secretName, value] of Object.entries(args.namedSecrets ?? {})) {
+            this.namedSecrets[secretName] = secret(secretName, value, { usedBy: "mcp-edge" });
         }
 
         this.id = vault.id;

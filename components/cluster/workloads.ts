@@ -1,13 +1,15 @@
 /**
- * The cluster workloads layer: namespace, network policies, Qdrant and one McpServer per configured server,
- * on the cluster behind `provider`. It takes plain inputs from the Azure layer and imports no Azure SDK
- * module, so it could be pointed at another cluster and is tested on its own.
+ * The cluster workloads layer: namespace, network policies, Qdrant, one McpServer per configured server and
+ * the edge in front of them, on the cluster behind `provider`. It takes plain inputs from the Azure layer and
+ * imports no Azure SDK module, so it could be pointed at another cluster and is tested on its own.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { StackConfig, mcpServerList } from "../config";
 import type { ServerTarget } from "../access";
+import { Edge } from "./edge";
 import { McpServer } from "./mcp-server";
+import { mcpRoutes } from "./specs";
 import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
@@ -49,10 +51,31 @@ export interface McpWorkloadsArgs {
     readonly qdrantImage: pulumi.Input<string>;
     /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
     readonly backup?: QdrantBackupInputs;
+    /** The edge's Azure side: its identity, the app registration, the secrets and what its rollout waits for. */
+    readonly edge: {
+        /** Pinned agentgateway image reference (in the stack's ACR). */
+        readonly image: pulumi.Input<string>;
+        /** Pinned Caddy image reference (in the stack's ACR), for letsEncrypt mode. */
+        readonly acmeImage?: pulumi.Input<string>;
+        /** Client id of the managed identity the edge pods federate to. */
+        readonly identityClientId: pulumi.Input<string>;
+        /** Application (client) id of the app registration MCP clients sign in to. */
+        readonly entraClientId: pulumi.Input<string>;
+        /** Whether the vault holds a client secret of that app. */
+        readonly hasClientSecret: boolean;
+        /** Federated credential, vault role and secrets the first edge rollout waits for. */
+        readonly dependencies: pulumi.Input<pulumi.Resource>[];
+    };
 }
 
 export class McpWorkloads extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
+    /** One URL per MCP server behind the edge (`<base>/mcp/<server>`). */
+    readonly serverUrls: Record<string, string>;
+    /** The edge load balancer's address (keyVault and letsEncrypt modes; point the DNS name at it), "" otherwise. */
+    readonly edgeAddress: pulumi.Output<string>;
+    /** The rendered gateway config (no secrets). */
+    readonly edgeGatewayConfig: pulumi.Output<string>;
     readonly qdrantServiceName: pulumi.Output<string>;
     /** Each server's Service, in name order: what the edge routes `/mcp/<name>` to and `npm run connect` forwards. */
     readonly servers: pulumi.Output<ServerTarget[]>;
@@ -111,10 +134,30 @@ export class McpWorkloads extends pulumi.ComponentResource {
             );
             this.backupCronJobName = backup.cronJobName;
         }
+        const edge = new Edge(
+            `${name}-edge`,
+            {
+                config: cfg,
+                routes: mcpRoutes(cfg),
+                image: args.edge.image,
+                acmeImage: args.edge.acmeImage,
+                identityClientId: args.edge.identityClientId,
+                tenantId: args.tenantId,
+                vaultName: args.vaultName,
+                entraClientId: args.edge.entraClientId,
+                hasClientSecret: args.edge.hasClientSecret,
+                dependsOn: guarded,
+                rolloutDependencies: args.edge.dependencies,
+            },
+            child,
+        );
 
         this.namespace = namespace.name;
         this.qdrantServiceName = qdrant.serviceName;
         this.servers = pulumi.all(targets);
-        this.registerOutputs({ namespace: this.namespace, qdrantServiceName: this.qdrantServiceName, servers: this.servers });
+        this.serverUrls = edge.serverUrls;
+        this.edgeAddress = edge.loadBalancerAddress;
+        this.edgeGatewayConfig = edge.gatewayConfig;
+        this.registerOutputs({ namespace: this.namespace, qdrantServiceName: this.qdrantServiceName, servers: this.servers, serverUrls: this.serverUrls, edgeAddress: this.edgeAddress });
     }
 }

@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION } from "../../workload-identity";
 import type { StackConfig } from "../../config";
 import { mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../../workload-identity";
 
@@ -14,7 +15,7 @@ import { mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../../wo
 export type Str = pulumi.Input<string>;
 
 /** The workload config the specs read: nothing Azure-specific. */
-export type WorkloadConfig = Pick<StackConfig, "environment" | "namespace" | "mcpServers" | "qdrant" | "apiKeys" | "cluster">;
+export type WorkloadConfig = Pick<StackConfig, "environment" | "namespace" | "mcpServers" | "edge" | "qdrant" | "apiKeys" | "cluster">;
 
 export const PART_OF = "mcp-aks";
 
@@ -62,6 +63,9 @@ export function mcpNames(server: string) {
 
 /** `app.kubernetes.io/component` of every MCP server (the seed's convention). */
 export const MCP_COMPONENT = "mcp-server";
+
+/** The edge's app label (`app.kubernetes.io/name`): NAMES.edge, which MCP servers admit. */
+export const EDGE_APP = NAMES.edge;
 
 /** Cluster-scoped names carry the namespace, so two stacks sharing a cluster cannot collide. */
 export function priorityClassName(cfg: Pick<WorkloadConfig, "namespace">): string {
@@ -153,4 +157,84 @@ export function oneAtATimePodDisruptionBudget(cfg: Pick<WorkloadConfig, "namespa
         metadata: { name: app, namespace: cfg.namespace, labels: labels(app, component) },
         spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(app) }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
     } satisfies k8s.types.input.policy.v1.PodDisruptionBudget;
+}
+
+/** The identity a workload's pods federate to: Azure builds the federated subject from the SA's name and namespace. */
+export interface FederatedIdentity<S extends Str = string> {
+    readonly clientId: S;
+    readonly tenantId: S;
+}
+
+/**
+ * A ServiceAccount bound to a workload identity, with no automounted token: the workloads never call the
+ * Kubernetes API; the workload-identity webhook projects its own Entra-audience token, and the CSI driver
+ * requests one through the kubelet.
+ */
+export function workloadIdentityServiceAccountManifest<S extends Str = string>(namespace: string, name: string, app: string, component: string, identity: FederatedIdentity<S>) {
+    return {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: {
+            name,
+            namespace,
+            labels: labels(app, component),
+            annotations: {
+                [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: identity.clientId,
+                [WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION]: identity.tenantId,
+            },
+        },
+        automountServiceAccountToken: false,
+    } satisfies k8s.types.input.core.v1.ServiceAccount;
+}
+
+/**
+ * The Azure Key Vault provider parameters of a SecretProviderClass in workload-identity mode: the driver
+ * exchanges the pod's service account token for an Entra token of this client id (neither pod identity nor
+ * the node's VM identity). `objects` is the provider's YAML list of vault objects.
+ */
+export function keyVaultProviderParameters<S extends Str = string>(vault: FederatedIdentity<S> & { readonly vaultName: S }, objects: string) {
+    return {
+        usePodIdentity: "false",
+        useVMManagedIdentity: "false",
+        clientID: vault.clientId,
+        keyvaultName: vault.vaultName,
+        // Newer provider releases read tenantID and fall back to the deprecated tenantId; older AKS add-on
+        // versions read only tenantId. Both carry the same value.
+        tenantID: vault.tenantId,
+        tenantId: vault.tenantId,
+        objects,
+    };
+}
+
+/** An autoscaling/v2 target of average utilization for one resource (cpu or memory). */
+export function utilizationMetric(name: string, averageUtilization: number) {
+    return { type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } };
+}
+
+/**
+ * The HPA of a Deployment named `app`. Removing a replica ends the streams it holds: scale down after a
+ * sustained drop and one pod at a time; scale up at once.
+ */
+export function deploymentAutoscalerManifest(
+    namespace: string,
+    app: string,
+    component: string,
+    bounds: { readonly minReplicas: number; readonly maxReplicas: number },
+    metrics: ReturnType<typeof utilizationMetric>[],
+) {
+    return {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: { name: app, namespace, labels: labels(app, component) },
+        spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: app },
+            minReplicas: bounds.minReplicas,
+            maxReplicas: bounds.maxReplicas,
+            metrics,
+            behavior: {
+                scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 120 }], selectPolicy: "Min" },
+                scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Pods", value: 2, periodSeconds: 60 }], selectPolicy: "Max" },
+            },
+        },
+    } satisfies k8s.types.input.autoscaling.v2.HorizontalPodAutoscaler;
 }

@@ -3,7 +3,23 @@
  * create exactly these; tests and tooling render them without the Pulumi runtime.
  */
 import { McpServerConfig, StackConfig, mcpServerList } from "../../config";
-import { Str, WorkloadConfig } from "./common";
+import { Str, WorkloadConfig, mcpNames } from "./common";
+import { acmeClaimManifest, acmeConfigMapManifest } from "./edge-acme";
+import { EdgeGatewaySettings, EdgeRouteTarget, edgeGatewayConfig, renderEdgeGatewayConfig } from "./edge-gateway";
+import {
+    EDGE_KEYVAULT_PATH,
+    EDGE_TLS_FILE,
+    edgeConfigChecksum,
+    edgeConfigMapManifest,
+    edgeDeploymentManifest,
+    edgeHorizontalPodAutoscalerManifest,
+    edgePodDisruptionBudgetManifest,
+    edgePolicyManifest,
+    edgePublicBaseUrl,
+    edgeSecretProviderClassManifest,
+    edgeServiceAccountManifest,
+    edgeServiceManifest,
+} from "./edge";
 import {
     mcpConfigMapManifest,
     mcpDeploymentManifest,
@@ -28,6 +44,11 @@ import {
 
 export * from "./common";
 
+/** The MCP servers behind the edge: `/mcp/<name>` goes to the Service `<name>-mcp` on the server's port and path. */
+export function mcpRoutes(cfg: Pick<StackConfig, "mcpServers">): EdgeRouteTarget[] {
+    return mcpServerList(cfg).map((s) => ({ name: s.name, serviceName: mcpNames(s.name).app, port: s.port, path: s.path }));
+}
+
 /** The values the Azure layer and the random provider supply. */
 export interface WorkloadInputs<S extends Str = string> {
     /** Client id of each server's own identity, by server name. */
@@ -46,6 +67,10 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly backupContainer: S;
     /** The curl image in the stack's ACR. */
     readonly backupImage: S;
+    /** The edge: its managed identity, the app registration's client id and the agentgateway image. */
+    readonly edgeIdentityClientId: S;
+    readonly entraClientId: string;
+    readonly edgeImage: S;
 }
 
 /** One server's objects, in creation order; the SecretProviderClass only when it reads keys. */
@@ -63,12 +88,31 @@ export function mcpServerManifests<S extends Str = string>(cfg: WorkloadConfig, 
     ];
 }
 
-export function workloadManifests<S extends Str = string>(cfg: StackConfig, inputs: WorkloadInputs<S>) {
+
+/** The edge's gateway settings for a config: the routes, the listener of its TLS mode, the app registration. */
+export function edgeSettings(
+    cfg: StackConfig,
+    routes: readonly EdgeRouteTarget[],
+    entra: { tenantId: string; clientId: string; hasClientSecret: boolean },
+): EdgeGatewaySettings {
+    return {
+        namespace: cfg.namespace,
+        publicBaseUrl: edgePublicBaseUrl(cfg),
+        listener: cfg.edge.tls.mode === "keyVault" ? { protocol: "HTTPS", certFile: `${EDGE_KEYVAULT_PATH}/${EDGE_TLS_FILE}` } : { protocol: "HTTP" },
+        routes,
+        entra: { ...entra, requireAppRoles: cfg.edge.entra.requireAppRoles },
+    };
+}
+
+export function workloadManifests(cfg: StackConfig, inputs: WorkloadInputs<string>) {
     const pdb = qdrantPodDisruptionBudgetManifest(cfg);
     const target = { clientId: inputs.backupIdentityClientId, tenantId: inputs.tenantId, blobEndpoint: inputs.blobEndpoint, containerName: inputs.backupContainer };
     const backup = cfg.qdrant.backup.enabled
         ? [backupServiceAccountManifest(cfg, target), backupScriptsConfigMapManifest(cfg), backupSettingsConfigMapManifest(cfg, target), backupCronJobManifest(cfg, inputs.backupImage)]
         : [];
+    const edgeIdentity = { clientId: inputs.edgeIdentityClientId, tenantId: inputs.tenantId };
+    const hasClientSecret = true;
+    const gatewayYaml = renderEdgeGatewayConfig(edgeGatewayConfig(edgeSettings(cfg, mcpRoutes(cfg), { tenantId: inputs.tenantId, clientId: inputs.entraClientId, hasClientSecret })));
     return [
         namespaceManifest(cfg),
         priorityClassManifest(cfg),
@@ -89,5 +133,14 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
                 image: inputs.images[server.name],
             }),
         ),
+        edgeServiceAccountManifest(cfg, edgeIdentity),
+        edgeConfigMapManifest(cfg, gatewayYaml),
+        edgeSecretProviderClassManifest(cfg, { ...edgeIdentity, vaultName: inputs.vaultName }, hasClientSecret),
+        edgePolicyManifest(cfg, mcpRoutes(cfg)),
+        ...(cfg.edge.tls.mode === "letsEncrypt" ? [acmeConfigMapManifest(cfg), acmeClaimManifest(cfg)] : []),
+        edgeDeploymentManifest(cfg, inputs.edgeImage, edgeConfigChecksum(cfg, gatewayYaml), hasClientSecret),
+        edgeServiceManifest(cfg),
+        edgePodDisruptionBudgetManifest(cfg),
+        edgeHorizontalPodAutoscalerManifest(cfg),
     ];
 }
