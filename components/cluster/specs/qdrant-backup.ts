@@ -6,11 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
-import {
-    WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
-    WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION,
-    WORKLOAD_IDENTITY_USE_LABEL,
-} from "../../workload-identity";
+import { WORKLOAD_IDENTITY_USE_LABEL } from "../../workload-identity";
 import {
     NAMES,
     Str,
@@ -19,6 +15,7 @@ import {
     priorityClassName,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
+    workloadIdentityServiceAccountManifest,
 } from "./common";
 import { qdrantNodeUrls } from "./qdrant";
 
@@ -61,18 +58,7 @@ export function qdrantNodesSetting(cfg: Pick<WorkloadConfig, "namespace" | "qdra
 }
 
 export function backupServiceAccountManifest<S extends Str = string>(cfg: Pick<WorkloadConfig, "namespace">, target: Pick<BackupTargetInputs<S>, "clientId" | "tenantId">) {
-    return {
-        apiVersion: "v1",
-        kind: "ServiceAccount",
-        metadata: {
-            name: NAMES.qdrantBackupServiceAccount,
-            namespace: cfg.namespace,
-            labels: labels(NAMES.qdrantBackup, BACKUP_COMPONENT),
-            annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: target.clientId, [WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION]: target.tenantId },
-        },
-        // The webhook projects its own Entra-audience token; the jobs never call the Kubernetes API.
-        automountServiceAccountToken: false,
-    } satisfies k8s.types.input.core.v1.ServiceAccount;
+    return workloadIdentityServiceAccountManifest(cfg.namespace, NAMES.qdrantBackupServiceAccount, NAMES.qdrantBackup, BACKUP_COMPONENT, target);
 }
 
 export function backupScriptsConfigMapManifest(cfg: Pick<WorkloadConfig, "namespace">) {
