@@ -16,10 +16,11 @@ import { EDGE_ALL_SERVERS_ROLE, EDGE_SCOPE, VSCODE_CLIENT_ID, entraAppIdUri, ser
 /** Web redirect URIs of the Claude connectors (claude.ai, and claude.com where the product moved). */
 export const CLAUDE_CONNECTOR_REDIRECTS = ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"];
 /**
- * Loopback redirect of native clients (Claude Code, mcp-remote). Entra ignores the port of an
- * `http://localhost` redirect URI registered for public clients, so one entry serves any callback port.
+ * Loopback redirects of native clients (Claude Code, mcp-remote, VS Code's generic OAuth flow). Entra
+ * ignores the port of a loopback redirect URI registered for public clients, so one entry per host form
+ * serves any callback port.
  */
-export const LOOPBACK_REDIRECTS = ["http://localhost"];
+export const LOOPBACK_REDIRECTS = ["http://localhost", "http://127.0.0.1"];
 /** How long a generated client secret lives; `pulumi up` after a rotation writes the new one to Key Vault. */
 export const CLIENT_SECRET_LIFETIME = "8760h";
 
