@@ -224,9 +224,9 @@ describe("config: mcpServers.<name>.build, mcpServers.<name>.image, images", () 
         assert.equal(p.fix, "pulumi config rm --path mcpServers.docs.image --stack dev");
     });
 
-    it("images defaults include qdrant and curl pinned by digest; a stack adds or overrides entries", () => {
+    it("images defaults include qdrant, curl and the edge's agentgateway and caddy pinned by digest; a stack adds or overrides entries", () => {
         const cfg = configFor("dev", { [key("images")]: JSON.stringify({ busybox: `docker.io/library/busybox:1.37@${DIGEST}` }) });
-        assert.deepEqual(Object.keys(cfg.images).sort(), ["busybox", "curl", "qdrant"]);
+        assert.deepEqual(Object.keys(cfg.images).sort(), ["agentgateway", "busybox", "caddy", "curl", "qdrant"]);
         for (const ref of Object.values(cfg.images)) assert.match(ref, /^[a-z0-9.-]+\.[a-z]+\/.+:[\w.-]+@sha256:[0-9a-f]{64}$/);
     });
 
