@@ -516,6 +516,23 @@ function apiServerLine(ev: Evaluation): string {
         .join("\n");
 }
 
+/** The edge as the program declares it: exposure, routes, replicas and where sign-in comes from. */
+export function edgeLines(ev: Evaluation): string[] {
+    const e = ev.config.edge;
+    const urls = Object.values((ev.outputs[STACK_OUTPUTS.edge] as { urls?: Record<string, string> } | undefined)?.urls ?? {});
+    const reach =
+        e.tls.mode === "private"
+            ? "private: no load balancer, no public IP (npm run connect)"
+            : e.tls.mode === "keyVault"
+              ? `keyVault: HTTPS on ${e.tls.hostname} with certificate ${e.tls.certificateName}, ${e.loadBalancer} load balancer`
+              : `letsEncrypt: HTTPS on ${e.tls.hostname || `${e.tls.dnsLabel}.${ev.config.location}.cloudapp.azure.com`} (Caddy, ACME HTTP-01)`;
+    return [
+        `${reach}; ${e.minReplicas}-${e.maxReplicas} replicas`,
+        `routes: ${urls.join(", ") || "none"}; each requires an Entra ID token (strict mcpAuthentication)`,
+        `sign-in: ${e.entra.existingAppId ? `existing app registration ${e.entra.existingAppId}` : "app registration created by the stack (azuread)"}${e.entra.requireAppRoles ? ", app role mcp.<server> or mcp.all required" : ""}`,
+    ];
+}
+
 /** Replication and backup settings as the program declares them: what survives what, and where snapshots go. */
 export function qdrantLines(ev: Evaluation): string[] {
     const q = ev.config.qdrant;
@@ -688,6 +705,10 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
     out.push(exposed.length === 0 ? "- No Service is reachable from outside the cluster." : exposed.map((e) => `- ${exposureLine(e)}`).join("\n"));
     out.push(...apiServerLine(ev).split("\n").map((l) => `- ${l}`));
     out.push("");
+    out.push("## Edge");
+    out.push("");
+    for (const line of edgeLines(ev)) out.push(`- ${line}`);
+    out.push("");
     out.push("## Qdrant: replication and backups");
     out.push("");
     for (const line of qdrantLines(ev)) out.push(`- ${line}`);
@@ -739,6 +760,7 @@ function stdoutSummary(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[]): st
         ...imageLines(ev).map((i) => `  Image ${i.name}: ${i.how} ${i.source}`),
         `  NetworkPolicies: ${uncovered.length === 0 ? `every workload is selected for ingress and egress` : `NOT covered: ${uncovered.map((p) => p.ref).join(", ")}`}`,
         ...qdrantLines(ev).map((l) => `  Qdrant: ${l.replace(/`/g, "")}`),
+        ...edgeLines(ev).map((l) => `  Edge: ${l}`),
         ...exposures(objects).map((e) => `  Exposed: ${exposureLine(e)}`),
         ...apiServerLine(ev)
             .split("\n")

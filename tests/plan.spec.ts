@@ -275,6 +275,8 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(!run.out.includes("Exposed: Service"));
             assert.ok(summary.includes(`| docs | ${ev.config.namespace}/docs-mcp | 3000 | /mcp |`), "the servers the edge and connect reach");
             assert.ok(summary.includes(`npm run connect -- --stack ${ev.config.stack}`));
+            assert.ok(summary.includes("## Edge") && summary.includes("each requires an Entra ID token"), "the edge section");
+            assert.ok(run.out.includes("Edge: private: no load balancer, no public IP"), "the edge on stdout");
             assert.ok(summary.includes(`"url": "http://localhost:8080/mcp/docs"`), "the client config it would produce: the server at the edge");
             assert.ok(summary.includes(".vscode/mcp.json") && summary.includes("claude_desktop_config.json"));
         });
