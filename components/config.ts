@@ -56,6 +56,15 @@ export interface ResourcesConfig {
     readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
+export interface AccessConfig {
+    /** Entra group object ids whose members are cluster admins (the break-glass path; required in prod). */
+    readonly adminGroups: readonly string[];
+    /** Object id of the CI service principal (its enterprise application, not the app id), or null. */
+    readonly ciServicePrincipal: string | null;
+    /** Object ids of individual users, for a single-person dev setup. */
+    readonly adminUsers: readonly string[];
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -64,8 +73,8 @@ export interface StackConfig {
     readonly namePrefix: string;
     readonly tags: Readonly<Record<string, string>>;
     readonly kubeloginMode: KubeloginMode;
-    /** Kind of principal that runs `pulumi up` (laptop user or CI service principal), for its AKS admin role. */
-    readonly deployerPrincipalType: "User" | "ServicePrincipal" | "Group";
+    /** Who administers the cluster: Entra object ids, never whoever runs `pulumi up`. */
+    readonly access: AccessConfig;
     readonly cluster: {
         readonly kubernetesVersion?: string;
         readonly tier: "Free" | "Standard" | "Premium";
@@ -189,6 +198,21 @@ function isCidr(value: string): boolean {
     }
 }
 
+/** An Entra object id: a GUID in its canonical 8-4-4-4-12 hex form, as `az ad ... show --query id` prints it. */
+export const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** How to look up each kind of admin principal's object id. */
+export const OBJECT_ID_LOOKUP = {
+    group: "az ad group show --group '<group name>' --query id -o tsv",
+    "service principal": "az ad sp show --id <app-id> --query id -o tsv",
+    user: "az ad signed-in-user show --query id -o tsv",
+} as const;
+
+function objectId(kind: keyof typeof OBJECT_ID_LOOKUP) {
+    const a = allowedText(`an Entra ${kind} object id (a GUID such as 3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8; find it with: ${OBJECT_ID_LOOKUP[kind]})`);
+    return z.string(a).regex(OBJECT_ID, a);
+}
+
 const cidr = z.string(allowedText("a CIDR such as 203.0.113.0/24")).refine(isCidr, allowedText("a CIDR such as 203.0.113.0/24"));
 const cidrList = z.array(cidr, allowedText("a list of CIDRs such as [\"203.0.113.0/24\"]"));
 
@@ -222,7 +246,11 @@ const schema = z.strictObject({
     namePrefix: text(/^[a-z][a-z0-9]{0,11}$/, "1-12 lowercase letters and digits, starting with a letter"),
     tags: z.record(z.string(), z.string(allowedText("string tag values")), allowedText("a map of tag names to strings")),
     kubeloginMode: oneOf(["azurecli", "workloadidentity", "spn", "msi"] as const),
-    deployerPrincipalType: oneOf(["User", "ServicePrincipal", "Group"] as const),
+    access: z.strictObject({
+        adminGroups: z.array(objectId("group"), allowedText("a list of Entra group object ids")),
+        ciServicePrincipal: objectId("service principal").nullable(),
+        adminUsers: z.array(objectId("user"), allowedText("a list of Entra user object ids")),
+    }),
     apiKeys: z.array(text(ENV_VAR, "an env var name such as OPENAI_API_KEY"), allowedText("a list of env var names")),
     cluster: z.strictObject({
         kubernetesVersion: text(/^\d+\.\d+(\.\d+)?$/, "a Kubernetes version such as 1.33").optional(),
@@ -272,7 +300,13 @@ const schema = z.strictObject({
 type ParsedConfig = z.infer<typeof schema>;
 
 /** Keys whose value is a plain string in the raw config map; every other key holds JSON. */
-const STRING_KEYS = new Set(["environment", "location", "namePrefix", "kubeloginMode", "deployerPrincipalType", "namespace"]);
+const STRING_KEYS = new Set(["environment", "location", "namePrefix", "kubeloginMode", "namespace"]);
+
+/** Top-level keys that earlier versions read, with what replaced them: the error says so instead of "unknown key". */
+const REMOVED_KEYS: Readonly<Record<string, string>> = {
+    deployerPrincipalType:
+        "this key was removed: cluster admins now come from access.adminGroups, access.ciServicePrincipal and access.adminUsers, never from whoever runs pulumi up (README \"Cluster administrators\")",
+};
 
 /** Settings the workloads layer derives itself; a stack may not override them. */
 export const RESERVED_SETTINGS = ["MCP_PORT", "MCP_HOST", "QDRANT_URL", "QDRANT_API_KEY", "SQLITE_PATH"];
@@ -390,6 +424,11 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
                     const path = [...issue.path, extra].map(String);
                     const candidates = issue.path.length === 0 ? knownKeys : Object.keys(valueAt(defaults, issue.path) ?? {});
                     const hint = closest(extra, candidates);
+                    const removed = issue.path.length === 0 ? REMOVED_KEYS[extra] : undefined;
+                    if (removed) {
+                        problems.push({ key: extra, value: valueAt(merged, [extra]), allowed: `nothing: ${removed}`, fix: `pulumi config rm ${extra} --stack ${stack}` });
+                        continue;
+                    }
                     problems.push({
                         key: path.join("."),
                         value: valueAt(merged, [...issue.path, extra]),
@@ -404,7 +443,7 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
                 key: issue.path.map(String).join("."),
                 value: valueAt(merged, issue.path),
                 allowed: issue.message,
-                fix: fixFor(stack, issue.path, defaults),
+                fix: issue.path[0] === "access" ? accessFix(stack, issue.path) : fixFor(stack, issue.path, defaults),
             });
         }
         throw new ConfigError(stack, problems);
@@ -458,8 +497,78 @@ export function sanitizeStackName(stack: string): string {
     return stack.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-function crossFieldProblems(cfg: ParsedConfig, stack: string, defaults: Record<string, unknown>): ConfigProblem[] {
+/**
+ * The command that sets an admin object id, looked up by the az CLI in the same line. Double quotes around
+ * `$(...)` so the shell runs the lookup; the id is a GUID, which Pulumi stores as a string.
+ */
+export function accessFix(stack: string, path: readonly PropertyKey[]): string {
+    const [, field, index] = path.map(String);
+    if (field === "ciServicePrincipal") {
+        return `pulumi config set --path access.ciServicePrincipal "$(${OBJECT_ID_LOOKUP["service principal"]})" --stack ${stack}`;
+    }
+    const list = field === "adminUsers" ? "adminUsers" : "adminGroups";
+    const lookup = list === "adminUsers" ? OBJECT_ID_LOOKUP.user : OBJECT_ID_LOOKUP.group;
+    const at = index !== undefined && /^\d+$/.test(index) ? index : "0";
+    return `pulumi config set --path 'access.${list}[${at}]' "$(${lookup})" --stack ${stack}`;
+}
+
+/** Every admin principal with the kind Azure role assignments need (principalType). */
+export function adminPrincipals(access: AccessConfig): Array<{ readonly objectId: string; readonly type: "Group" | "ServicePrincipal" | "User" }> {
+    return [
+        ...access.adminGroups.map((objectId) => ({ objectId, type: "Group" as const })),
+        ...(access.ciServicePrincipal ? [{ objectId: access.ciServicePrincipal, type: "ServicePrincipal" as const }] : []),
+        ...access.adminUsers.map((objectId) => ({ objectId, type: "User" as const })),
+    ];
+}
+
+function accessProblems(cfg: ParsedConfig, stack: string): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
+    const admins = adminPrincipals(cfg.access);
+    if (admins.length === 0) {
+        // Local accounts are off: with no admin, the program's own Kubernetes calls get 403 and nobody can
+        // ever manage the cluster without a manual role assignment.
+        problems.push({
+            key: "access",
+            value: cfg.access,
+            allowed:
+                cfg.environment === "prod"
+                    ? "at least one admin group in access.adminGroups: with no admin nobody, not even pulumi up, can reach the cluster"
+                    : "at least one admin (access.adminGroups, access.ciServicePrincipal or access.adminUsers): with no admin nobody, not even pulumi up, can reach the cluster",
+            fix: accessFix(stack, ["access", cfg.environment === "prod" ? "adminGroups" : "adminUsers", 0]),
+        });
+    } else if (cfg.environment === "prod" && cfg.access.adminGroups.length === 0) {
+        problems.push({
+            key: "access.adminGroups",
+            value: [],
+            allowed: "at least one Entra group in prod: a break-glass admin group whose membership is managed in Entra ID, so losing one person or the CI identity never locks the cluster",
+            fix: accessFix(stack, ["access", "adminGroups", 0]),
+        });
+    }
+    const seen = new Map<string, string>();
+    const entries: Array<[string, string]> = [
+        ...cfg.access.adminGroups.map((id, i): [string, string] => [`access.adminGroups[${i}]`, id]),
+        ...(cfg.access.ciServicePrincipal ? [["access.ciServicePrincipal", cfg.access.ciServicePrincipal] as [string, string]] : []),
+        ...cfg.access.adminUsers.map((id, i): [string, string] => [`access.adminUsers[${i}]`, id]),
+    ];
+    for (const [where, objectId] of entries) {
+        const id = objectId.toLowerCase();
+        const first = seen.get(id);
+        if (first) {
+            problems.push({
+                key: "access",
+                value: objectId,
+                allowed: `each object id once (${first} and ${where} hold the same one; its role assignment would be declared twice)`,
+                fix: `pulumi config rm --path '${where}' --stack ${stack}`,
+            });
+        } else {
+            seen.set(id, where);
+        }
+    }
+    return problems;
+}
+
+function crossFieldProblems(cfg: ParsedConfig, stack: string, defaults: Record<string, unknown>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [...accessProblems(cfg, stack)];
     const pools: Array<[string, ParsedConfig["cluster"]["systemPool"] | null]> = [
         ["cluster.systemPool", cfg.cluster.systemPool],
         ["cluster.userPool", cfg.cluster.userPool],

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { StackConfig, sanitizeStackName } from "../config";
+import { StackConfig, adminPrincipals, sanitizeStackName } from "../config";
 import { azureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { MCP_SERVER_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
@@ -22,6 +22,44 @@ import { SecretsVault } from "./vault";
 export interface AzurePlatformArgs {
     /** The validated stack config. */
     readonly config: StackConfig;
+}
+
+export interface ClusterAdminGrantsArgs {
+    /** The validated stack config (its `access`). */
+    readonly config: StackConfig;
+    /** The stack's resource group: it exists minutes before the cluster. */
+    readonly resourceGroupId: pulumi.Input<string>;
+    /** Subscription that holds the role definition. */
+    readonly subscriptionId: pulumi.Input<string>;
+    /** Parent of the grants. */
+    readonly parent: pulumi.Resource;
+}
+
+/**
+ * AKS RBAC Cluster Admin for every configured admin, on the stack's resource group rather than on the
+ * cluster. Azure RBAC grants take up to ~5 minutes to reach the AKS authorization webhook, and the
+ * Kubernetes provider retries only NotFound, never 403 (DESIGN.md pitfall 13). A grant on the cluster can
+ * only be made once the cluster exists, seconds before the first Kubernetes call; a grant on the resource
+ * group is made right after the group, in parallel with AKS creation (5-10 minutes), and the cluster
+ * inherits it, so it has propagated by the time the API server answers. The group holds only this stack's
+ * resources, so the wider scope reaches no other cluster. Each grant is keyed by the principal's object
+ * id, so reordering the lists or running `up` as someone else changes nothing.
+ */
+export function clusterAdminGrants(name: string, args: ClusterAdminGrantsArgs): authorization.RoleAssignment[] {
+    return adminPrincipals(args.config.access).map(({ objectId, type }) =>
+        scopedRoleAssignment(
+            `${name}-${objectId.toLowerCase()}`,
+            {
+                scope: args.resourceGroupId,
+                principalId: objectId,
+                principalType: type,
+                roleId: BUILT_IN_ROLES.aksRbacClusterAdmin,
+                subscriptionId: args.subscriptionId,
+                description: `Cluster admin from config (access, ${type})`,
+            },
+            { parent: args.parent },
+        ),
+    );
 }
 
 /** Tags on every Azure resource; `environment` is what the policy pack keys prod rules on. */
@@ -50,6 +88,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const tags = platformTags(cfg);
         const stem = { prefix: cfg.namePrefix, stack: sanitizeStackName(cfg.stack) };
         const fixedNames = azureNames(stem);
+        // Only the tenant and subscription are read from the client: who runs `up` never changes a grant.
         const client = authorization.getClientConfigOutput({ parent: this });
 
         // Key Vault and ACR names are global and a deleted vault's name stays reserved for its soft-delete
@@ -167,20 +206,12 @@ export class AzurePlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // The deployer needs Kubernetes RBAC on the cluster it just made: local accounts are off, so
-        // without this grant the provider below could not create a single object.
-        const adminRole = scopedRoleAssignment(
-            `${name}-deployer-aks-admin`,
-            {
-                scope: cluster.id,
-                principalId: client.objectId,
-                principalType: cfg.deployerPrincipalType,
-                roleId: BUILT_IN_ROLES.aksRbacClusterAdmin,
-                subscriptionId: client.subscriptionId,
-                description: "Principal running pulumi up deploys the MCP workloads",
-            },
-            { parent: this },
-        );
+        const adminRoles = clusterAdminGrants(`${name}-aks-admin`, {
+            config: cfg,
+            resourceGroupId: group.id,
+            subscriptionId: client.subscriptionId,
+            parent: this,
+        });
 
         this.kubeconfig = clusterKubeconfig({
             resourceGroupName: group.name,
@@ -188,9 +219,9 @@ export class AzurePlatform extends pulumi.ComponentResource {
             clusterId: cluster.id,
             kubelogin: { mode: cfg.kubeloginMode },
         });
-        // Azure RBAC grants take a short while to reach the API server; depending on the grant at least
-        // orders it before the first Kubernetes call.
-        this.provider = clusterProvider(`${name}-k8s`, this.kubeconfig, { parent: this, dependsOn: [adminRole] });
+        // The grants exist minutes before the cluster does (see clusterAdminGrants); depending on them also
+        // keeps the first Kubernetes call behind them if the cluster were ever created faster.
+        this.provider = clusterProvider(`${name}-k8s`, this.kubeconfig, { parent: this, dependsOn: adminRoles });
 
         this.resourceGroupName = group.name;
         this.clusterName = cluster.name;
