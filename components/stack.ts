@@ -10,6 +10,12 @@ import { McpWorkloads } from "./cluster/workloads";
 import { resolveImage } from "./image";
 import { clientConfigs, defaultServerName, STACK_OUTPUTS } from "./client-config";
 
+/**
+ * Interim runner image of the smoke test, pinned by tag, until the stack imports `images.curl` into its
+ * own ACR (issue 8, images part); then the in-ACR reference replaces it here.
+ */
+export const INTERIM_SMOKE_TEST_IMAGE = "docker.io/curlimages/curl:8.11.1";
+
 export function createStack(config: StackConfig) {
     const platform = new AzurePlatform("platform", { config });
     const workloads = new McpWorkloads("workloads", {
@@ -20,6 +26,7 @@ export function createStack(config: StackConfig) {
         vaultName: platform.vaultName,
         image: platform.registryLoginServer.apply((server) => resolveImage(config.mcpServer.image, server)),
         azureDependencies: platform.workloadDependencies,
+        smokeTestImage: INTERIM_SMOKE_TEST_IMAGE,
     });
     const serverName = defaultServerName(config.stack);
     const servers = workloads.endpointUrl.apply((url) => (url ? [{ name: serverName, url }] : []));
@@ -39,6 +46,7 @@ export function createStack(config: StackConfig) {
         namespace: workloads.namespace,
         mcpServiceName: workloads.mcpServiceName,
         qdrantServiceName: workloads.qdrantServiceName,
+        smokeTestJob: workloads.smokeTestJobName,
         [STACK_OUTPUTS.endpoint]: workloads.endpointUrl,
         [STACK_OUTPUTS.servers]: servers,
         [STACK_OUTPUTS.clientConfig]: clientConfig,

@@ -241,7 +241,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(summary, /\*\*placeholder\*\*/);
             assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
             assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 3 \|/);
-            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 3 \|/);
+            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 4 \|/);
             for (const w of ["StatefulSet mcp-server/qdrant", "Deployment mcp-server/mcp-server"].map((r) => r.replace(/mcp-server\//, `${ev.config.namespace}/`))) {
                 assert.ok(summary.includes(`- ${w}: passes restricted (namespace enforces \`restricted\`)`), `pod security line for ${w}`);
                 assert.ok(summary.includes(`- ${w}\n  - ingress: selected by default-deny-all`), `ingress coverage for ${w}`);
@@ -278,7 +278,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const summary = summaryOf(bad);
                 assert.match(summary, /Deployment [\w-]+\/mcp-server: \*\*FAILS restricted\*\*/);
                 assert.match(summary, /container mcp-server: privileged must be unset or false/);
-                assert.match(renderPlan(bad).summary, /1 of 2 FAIL/);
+                assert.match(renderPlan(bad).summary, /1 of 3 FAIL/);
             });
 
             it("reports a workload that no NetworkPolicy selects", () => {

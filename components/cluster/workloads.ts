@@ -10,6 +10,8 @@ import { McpServer } from "./mcp-server";
 import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
+import { SmokeTest } from "./smoke-test";
+import { mcpServerTargets } from "./specs/smoke-test";
 
 export interface McpWorkloadsArgs {
     /** Kubernetes provider for the cluster the stack made. */
@@ -24,6 +26,8 @@ export interface McpWorkloadsArgs {
     readonly vaultName: pulumi.Input<string>;
     /** Fully resolved MCP server image reference (registry/repo:tag or @sha256 digest). */
     readonly image: pulumi.Input<string>;
+    /** Pinned image with sh and curl for the post-deploy smoke test. */
+    readonly smokeTestImage: pulumi.Input<string>;
     /** Azure resources the first MCP rollout must wait for (federated credential, Key Vault role, secrets). */
     readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
 }
@@ -35,6 +39,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
     readonly mcpServiceName: pulumi.Output<string>;
     readonly qdrantServiceName: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
+    /** Name of the smoke-test Job of this update. */
+    readonly smokeTestJobName: pulumi.Output<string>;
 
     constructor(name: string, args: McpWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:cluster:McpWorkloads", name, {}, opts);
@@ -65,7 +71,15 @@ export class McpWorkloads extends pulumi.ComponentResource {
             child,
         );
 
+        // Last: `pulumi up` succeeds only once the server answers health, initialize and tools/list.
+        const smokeTest = new SmokeTest(
+            `${name}-smoke-test`,
+            { config: cfg, image: args.smokeTestImage, serverImage: args.image, targets: mcpServerTargets(cfg), dependsOn: [...guarded, ...mcp.rollout] },
+            child,
+        );
+
         this.namespace = namespace.name;
+        this.smokeTestJobName = smokeTest.jobName;
         this.endpointUrl = mcp.endpointUrl;
         this.mcpServiceName = mcp.serviceName;
         this.qdrantServiceName = qdrant.serviceName;
@@ -76,6 +90,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
             mcpServiceName: this.mcpServiceName,
             qdrantServiceName: this.qdrantServiceName,
             serviceAccountName: this.serviceAccountName,
+            smokeTestJobName: this.smokeTestJobName,
         });
     }
 }

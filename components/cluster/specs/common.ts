@@ -39,6 +39,8 @@ export const NAMES = {
     qdrantStorageVolume: "qdrant-storage",
     qdrantSnapshotsVolume: "qdrant-snapshots",
     defaultDeny: "default-deny-all",
+    /** The post-deploy smoke test: its pods' label, ConfigMap, NetworkPolicy and the prefix of its Job. */
+    smokeTest: "mcp-smoke-test",
 } as const;
 
 /** Cluster-scoped names carry the namespace, so two stacks sharing a cluster cannot collide. */
