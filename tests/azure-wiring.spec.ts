@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
+import { ALWAYS_REGISTERED, REQUIRED_PROVIDERS } from "../components/azure/resource-providers";
 import { roleAssignmentName } from "../components/naming";
 import { MCP_SERVER_SERVICE_ACCOUNT, TOKEN_EXCHANGE_AUDIENCE } from "../components/workload-identity";
 import { CapturedResource, Evaluation, evaluateConfig, evaluateStack, PLACEHOLDER } from "./harness";
@@ -21,6 +22,31 @@ const T = {
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
     k8sProvider: "pulumi:providers:kubernetes",
 };
+
+/**
+ * The Azure resource provider behind each azure-native module the program uses. An unknown module fails the
+ * test below, so a new kind of resource cannot reach a subscription whose provider nobody checks.
+ */
+const PROVIDER_OF_MODULE: Record<string, string> = {
+    resources: "Microsoft.Resources",
+    authorization: "Microsoft.Authorization",
+    containerservice: "Microsoft.ContainerService",
+    containerregistry: "Microsoft.ContainerRegistry",
+    keyvault: "Microsoft.KeyVault",
+    managedidentity: "Microsoft.ManagedIdentity",
+    operationalinsights: "Microsoft.OperationalInsights",
+    insights: "Microsoft.Insights",
+    alertsmanagement: "Microsoft.AlertsManagement",
+    storage: "Microsoft.Storage",
+    consumption: "Microsoft.Consumption",
+    policyinsights: "Microsoft.PolicyInsights",
+};
+/** azure-native's `monitor` module mixes two providers: data collection lives in Microsoft.Insights. */
+function providerOf(type: string): string | undefined {
+    const [, module, kind] = type.split(":");
+    if (module === "monitor") return kind.startsWith("DataCollection") ? "Microsoft.Insights" : "Microsoft.Monitor";
+    return PROVIDER_OF_MODULE[module];
+}
 
 function roleFor(ev: Evaluation, roleId: string): CapturedResource {
     const found = ev.ofType(T.role).filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${roleId}`));
@@ -94,6 +120,17 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.ok(r.inputs.principalType, r.name);
                 assert.equal(r.inputs.roleAssignmentName, roleAssignmentName(r.inputs.scope, r.inputs.principalId, r.inputs.roleDefinitionId), r.name);
                 if (r.inputs.scope !== rg) assert.match(r.inputs.scope, /\/providers\/Microsoft\./, `${r.name} is scoped to one resource`);
+            }
+        });
+
+        it("every Azure resource type's provider is checked by preflight (or always registered)", () => {
+            const checked = new Set<string>([...REQUIRED_PROVIDERS.map((p) => p.namespace), ...ALWAYS_REGISTERED]);
+            const types = [...new Set(ev.resources.filter((r) => r.type.startsWith("azure-native:")).map((r) => r.type))];
+            assert.ok(types.length >= 10);
+            for (const t of types) {
+                const provider = providerOf(t);
+                assert.ok(provider, `${t}: add its module's resource provider to PROVIDER_OF_MODULE`);
+                assert.ok(checked.has(provider), `${t} needs ${provider}: add it to REQUIRED_PROVIDERS (components/azure/resource-providers.ts)`);
             }
         });
 
