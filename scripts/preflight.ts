@@ -29,7 +29,10 @@ export interface PreflightDeps {
     out(line: string): void;
 }
 
-export const USAGE = "Usage: npm run preflight -- --stack <stack>";
+export const USAGE = `Usage: npm run preflight -- --stack <stack> [--skip-entra-lookups]
+
+  --skip-entra-lookups  do not look the admin principals up in Entra ID (Microsoft Graph): for a CI
+                        identity, which has no directory permissions`;
 
 export interface Finding {
     readonly ok: boolean;
@@ -183,16 +186,22 @@ function checkQuota(deps: PreflightDeps, cfg: StackConfig): Finding[] {
     return findings;
 }
 
-/** Object id of the principal the az CLI is logged in as. */
-function signedInObjectId(deps: PreflightDeps, account: Account): string | undefined {
-    const r =
-        account.user?.type === "servicePrincipal"
-            ? deps.run("az", ["ad", "sp", "show", "--id", account.user.name ?? "", "--query", "id", "--output", "tsv"])
-            : deps.run("az", ["ad", "signed-in-user", "show", "--query", "id", "--output", "tsv"]);
-    return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+/**
+ * Object id of the principal the az CLI is logged in as: the `oid` claim of its ARM access token. Works for
+ * users and service principals alike, without Microsoft Graph permissions (a CI identity has none).
+ */
+function signedInObjectId(deps: PreflightDeps): string | undefined {
+    const r = deps.run("az", ["account", "get-access-token", "--query", "accessToken", "--output", "tsv"]);
+    if (r.status !== 0) return undefined;
+    try {
+        const payload = JSON.parse(Buffer.from(r.stdout.trim().split(".")[1] ?? "", "base64url").toString("utf8")) as { oid?: string };
+        return payload.oid;
+    } catch {
+        return undefined;
+    }
 }
 
-function checkAdmins(deps: PreflightDeps, cfg: StackConfig, account: Account): Finding[] {
+function checkAdmins(deps: PreflightDeps, cfg: StackConfig, account: Account, entraLookups: boolean): Finding[] {
     const findings: Finding[] = [];
     const s = cfg.stack;
     const entries: Array<{ key: string; id: string; kind: "group" | "sp" | "user" }> = [
@@ -200,7 +209,7 @@ function checkAdmins(deps: PreflightDeps, cfg: StackConfig, account: Account): F
         ...(cfg.access.ciServicePrincipal ? [{ key: "access.ciServicePrincipal", id: cfg.access.ciServicePrincipal, kind: "sp" as const }] : []),
         ...cfg.access.adminUsers.map((id, i) => ({ key: `access.adminUsers[${i}]`, id, kind: "user" as const })),
     ];
-    for (const e of entries) {
+    for (const e of entraLookups ? entries : []) {
         const args = e.kind === "group" ? ["ad", "group", "show", "--group", e.id] : e.kind === "sp" ? ["ad", "sp", "show", "--id", e.id] : ["ad", "user", "show", "--id", e.id];
         const found = json<{ id: string; displayName?: string }>(deps.run("az", [...args, "--query", "{id:id, displayName:displayName}", "--output", "json"]));
         const what = e.kind === "group" ? "group" : e.kind === "sp" ? "service principal" : "user";
@@ -215,12 +224,16 @@ function checkAdmins(deps: PreflightDeps, cfg: StackConfig, account: Account): F
     }
 
     // The principal running `pulumi up` must be an admin, or the first Kubernetes call gets 403.
-    const me = signedInObjectId(deps, account);
+    const me = signedInObjectId(deps);
     if (!me) {
-        findings.push(fail("could not read your own object id", "az ad signed-in-user show --query id -o tsv (a user) or az ad sp show --id <app-id> --query id -o tsv (a service principal)"));
+        findings.push(fail("could not read your own object id from your Azure access token", "az login, then az account get-access-token"));
         return findings;
     }
     const direct = [...cfg.access.adminUsers, ...(cfg.access.ciServicePrincipal ? [cfg.access.ciServicePrincipal] : [])].some((id) => id.toLowerCase() === me.toLowerCase());
+    if (!direct && !entraLookups && cfg.access.adminGroups.length > 0) {
+        findings.push(pass(`you (${me}) are not listed by object id; membership of the admin groups not checked (--skip-entra-lookups)`));
+        return findings;
+    }
     const viaGroup = !direct && cfg.access.adminGroups.some((g) => {
         const r = deps.run("az", ["ad", "group", "member", "check", "--group", g, "--member-id", me, "--query", "value", "--output", "tsv"]);
         return r.status === 0 && r.stdout.trim() === "true";
@@ -242,7 +255,7 @@ function checkAdmins(deps: PreflightDeps, cfg: StackConfig, account: Account): F
 }
 
 /** Runs every check; the config ones only when the config is valid. */
-export function preflight(stack: string, deps: PreflightDeps): Finding[] {
+export function preflight(stack: string, deps: PreflightDeps, options: { entraLookups?: boolean } = {}): Finding[] {
     const findings: Finding[] = [];
     let cfg: StackConfig | undefined;
     let stackFile: { raw: RawConfig; secretKeys: string[] };
@@ -280,17 +293,18 @@ export function preflight(stack: string, deps: PreflightDeps): Finding[] {
     findings.push(checkAcrTasks(deps, acct));
     if (cfg) {
         findings.push(...checkQuota(deps, cfg));
-        findings.push(...checkAdmins(deps, cfg, acct));
+        findings.push(...checkAdmins(deps, cfg, acct, options.entraLookups ?? true));
     }
     return findings;
 }
 
-export function parseArgs(argv: readonly string[]): { stack: string } {
+export function parseArgs(argv: readonly string[]): { stack: string; entraLookups: boolean } {
     const i = argv.indexOf("--stack");
     const stack = i >= 0 ? argv[i + 1] : undefined;
-    const unknown = argv.filter((a, j) => a.startsWith("-") && a !== "--stack" && argv[j - 1] !== "--stack");
+    const flags = argv.filter((a, j) => a.startsWith("-") && argv[j - 1] !== "--stack");
+    const unknown = flags.filter((f) => f !== "--stack" && f !== "--skip-entra-lookups");
     if (!stack || stack.startsWith("-") || unknown.length > 0) throw new Error(USAGE);
-    return { stack };
+    return { stack, entraLookups: !flags.includes("--skip-entra-lookups") };
 }
 
 /** Runs programs found on `env.PATH`; a program that is not there yields status null. */
@@ -309,14 +323,15 @@ export const DEFAULT_DEPS: PreflightDeps = {
 };
 
 export function main(argv: readonly string[], deps: PreflightDeps = DEFAULT_DEPS): number {
-    let stack: string;
+    let args: ReturnType<typeof parseArgs>;
     try {
-        stack = parseArgs(argv).stack;
+        args = parseArgs(argv);
     } catch (e) {
         deps.out((e as Error).message);
         return 2;
     }
-    const findings = preflight(stack, deps);
+    const stack = args.stack;
+    const findings = preflight(stack, deps, { entraLookups: args.entraLookups });
     for (const f of findings) deps.out(`${f.ok ? "ok  " : "FAIL"} ${f.text}`);
     const failed = findings.filter((f) => !f.ok).length;
     deps.out(failed === 0 ? `preflight passed for stack "${stack}": ready for pulumi up` : `preflight: ${failed} problem(s) for stack "${stack}"; fix each, then run it again`);

@@ -19,6 +19,12 @@ const CI = "0b0b0b0b-1111-4222-8333-444444444444";
 const CI_APP = "0c0c0c0c-1111-4222-8333-444444444444";
 const ME = "0d0d0d0d-1111-4222-8333-444444444444";
 
+/** An access token as az prints it: only the payload's oid matters here (the signature is never checked). */
+function token(oid: string): string {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    return `${part({ typ: "JWT", alg: "RS256" })}.${part({ aud: "https://management.azure.com/", oid, tid: TENANT })}.c2lnbmF0dXJl`;
+}
+
 type Answer = { stdout?: unknown; stderr?: string; status?: number };
 type Fixtures = Record<string, Answer>;
 
@@ -43,7 +49,7 @@ function healthy(): Fixtures {
             ],
         },
         [`az ad group show --group ${GROUP} --query {id:id, displayName:displayName} --output json`]: { stdout: { id: GROUP, displayName: "mcp-aks-admins" } },
-        "az ad signed-in-user show --query id --output tsv": { stdout: `${ME}\n` },
+        "az account get-access-token --query accessToken --output tsv": { stdout: `${token(ME)}\n` },
         [`az ad group member check --group ${GROUP} --member-id ${ME} --query value --output tsv`]: { stdout: "true\n" },
     };
 }
@@ -199,10 +205,21 @@ describe("npm run preflight (fake az and kubelogin on PATH)", function () {
         const f = healthy();
         f["az account show --output json"] = { stdout: { id: SUB, tenantId: TENANT, user: { name: CI_APP, type: "servicePrincipal" } } };
         f[`az ad sp show --id ${CI} --query {id:id, displayName:displayName} --output json`] = { stdout: { id: CI, displayName: "github-mcp-aks" } };
-        f[`az ad sp show --id ${CI_APP} --query id --output tsv`] = { stdout: `${CI}\n` };
+        f["az account get-access-token --query accessToken --output tsv"] = { stdout: `${token(CI)}\n` };
         const r = run(f, { stack: devRaw({ adminGroups: [GROUP], ciServicePrincipal: CI }) });
         assert.deepEqual(failures(r), []);
         assert.ok(r.lines.includes(`ok   you (${CI}) are a cluster admin`));
+    });
+
+    it("--skip-entra-lookups (CI, no Graph permissions): no directory calls, the token's object id still checked", () => {
+        const f = healthy();
+        f["az account show --output json"] = { stdout: { id: SUB, tenantId: TENANT, user: { name: CI_APP, type: "servicePrincipal" } } };
+        f["az account get-access-token --query accessToken --output tsv"] = { stdout: `${token(CI)}\n` };
+        const ok = run(f, { stack: devRaw({ adminGroups: [GROUP], ciServicePrincipal: CI }), argv: ["--stack", "dev", "--skip-entra-lookups"] });
+        assert.deepEqual(failures(ok), []);
+        assert.ok(!ok.calls.some((c) => c[1] === "ad"), "no Microsoft Graph lookups");
+        const notAdmin = run(f, { stack: devRaw({ adminUsers: [ME] }), argv: ["--stack", "dev", "--skip-entra-lookups"] });
+        assert.deepEqual(failures(notAdmin), [`FAIL you (${CI}) are not a cluster admin of this stack, so pulumi up would get 403 from the cluster; fix: pulumi config set --path 'access.ciServicePrincipal' ${CI} --stack dev`]);
     });
 
     it("reads the real stack file through the program's validation: the committed dev file names no admin yet", () => {
