@@ -512,12 +512,20 @@ export function accessFix(stack: string, path: readonly PropertyKey[]): string {
     return `pulumi config set --path 'access.${list}[${at}]' "$(${lookup})" --stack ${stack}`;
 }
 
-/** Every admin principal with the kind Azure role assignments need (principalType). */
-export function adminPrincipals(access: AccessConfig): Array<{ readonly objectId: string; readonly type: "Group" | "ServicePrincipal" | "User" }> {
+/** One configured cluster admin: where it is set, its object id and its kind (the role assignment's principalType). */
+export interface AdminPrincipal {
+    /** The config path that holds it, as `--path` takes it (`access.adminGroups[0]`). */
+    readonly key: string;
+    readonly objectId: string;
+    readonly type: "Group" | "ServicePrincipal" | "User";
+}
+
+/** Every configured cluster admin: groups, then the CI service principal, then users. */
+export function adminPrincipals(access: AccessConfig): AdminPrincipal[] {
     return [
-        ...access.adminGroups.map((objectId) => ({ objectId, type: "Group" as const })),
-        ...(access.ciServicePrincipal ? [{ objectId: access.ciServicePrincipal, type: "ServicePrincipal" as const }] : []),
-        ...access.adminUsers.map((objectId) => ({ objectId, type: "User" as const })),
+        ...access.adminGroups.map((objectId, i) => ({ key: `access.adminGroups[${i}]`, objectId, type: "Group" as const })),
+        ...(access.ciServicePrincipal ? [{ key: "access.ciServicePrincipal", objectId: access.ciServicePrincipal, type: "ServicePrincipal" as const }] : []),
+        ...access.adminUsers.map((objectId, i) => ({ key: `access.adminUsers[${i}]`, objectId, type: "User" as const })),
     ];
 }
 
@@ -545,12 +553,7 @@ function accessProblems(cfg: ParsedConfig, stack: string): ConfigProblem[] {
         });
     }
     const seen = new Map<string, string>();
-    const entries: Array<[string, string]> = [
-        ...cfg.access.adminGroups.map((id, i): [string, string] => [`access.adminGroups[${i}]`, id]),
-        ...(cfg.access.ciServicePrincipal ? [["access.ciServicePrincipal", cfg.access.ciServicePrincipal] as [string, string]] : []),
-        ...cfg.access.adminUsers.map((id, i): [string, string] => [`access.adminUsers[${i}]`, id]),
-    ];
-    for (const [where, objectId] of entries) {
+    for (const { key: where, objectId } of admins) {
         const id = objectId.toLowerCase();
         const first = seen.get(id);
         if (first) {

@@ -10,7 +10,7 @@
  * status is 1 when any check fails.
  */
 import { spawnSync } from "child_process";
-import { ConfigError, RawConfig, StackConfig, parseStackConfig } from "../components/config";
+import { ConfigError, RawConfig, StackConfig, adminPrincipals, parseStackConfig } from "../components/config";
 import { REQUIRED_PROVIDERS, registerCommand } from "../components/azure/resource-providers";
 import { readStackFile } from "../tests/harness";
 
@@ -204,22 +204,21 @@ function signedInObjectId(deps: PreflightDeps): string | undefined {
 function checkAdmins(deps: PreflightDeps, cfg: StackConfig, account: Account, entraLookups: boolean): Finding[] {
     const findings: Finding[] = [];
     const s = cfg.stack;
-    const entries: Array<{ key: string; id: string; kind: "group" | "sp" | "user" }> = [
-        ...cfg.access.adminGroups.map((id, i) => ({ key: `access.adminGroups[${i}]`, id, kind: "group" as const })),
-        ...(cfg.access.ciServicePrincipal ? [{ key: "access.ciServicePrincipal", id: cfg.access.ciServicePrincipal, kind: "sp" as const }] : []),
-        ...cfg.access.adminUsers.map((id, i) => ({ key: `access.adminUsers[${i}]`, id, kind: "user" as const })),
-    ];
-    for (const e of entraLookups ? entries : []) {
-        const args = e.kind === "group" ? ["ad", "group", "show", "--group", e.id] : e.kind === "sp" ? ["ad", "sp", "show", "--id", e.id] : ["ad", "user", "show", "--id", e.id];
-        const found = json<{ id: string; displayName?: string }>(deps.run("az", [...args, "--query", "{id:id, displayName:displayName}", "--output", "json"]));
-        const what = e.kind === "group" ? "group" : e.kind === "sp" ? "service principal" : "user";
+    const lookups = {
+        Group: { what: "group", show: (id: string) => ["ad", "group", "show", "--group", id], find: "az ad group show --group '<group name>' --query id -o tsv" },
+        ServicePrincipal: { what: "service principal", show: (id: string) => ["ad", "sp", "show", "--id", id], find: "az ad sp show --id <app-id> --query id -o tsv" },
+        User: { what: "user", show: (id: string) => ["ad", "user", "show", "--id", id], find: "az ad user show --id <user@domain> --query id -o tsv" },
+    };
+    for (const e of entraLookups ? adminPrincipals(cfg.access) : []) {
+        const { what, show, find } = lookups[e.type];
+        const found = json<{ id: string; displayName?: string }>(deps.run("az", [...show(e.objectId), "--query", "{id:id, displayName:displayName}", "--output", "json"]));
         if (!found) {
-            findings.push(fail(`${e.key} ${e.id}: no such ${what} in tenant ${account.tenantId}`, `find the object id (${e.kind === "group" ? "az ad group show --group '<group name>' --query id -o tsv" : e.kind === "sp" ? "az ad sp show --id <app-id> --query id -o tsv" : "az ad user show --id <user@domain> --query id -o tsv"}) and pulumi config set --path '${e.key}' <object-id> --stack ${s}`));
-        } else if (found.id.toLowerCase() !== e.id.toLowerCase()) {
+            findings.push(fail(`${e.key} ${e.objectId}: no such ${what} in tenant ${account.tenantId}`, `find the object id (${find}) and pulumi config set --path '${e.key}' <object-id> --stack ${s}`));
+        } else if (found.id.toLowerCase() !== e.objectId.toLowerCase()) {
             // `az ad sp show --id` also accepts the application (client) id; a role assignment needs the object id.
-            findings.push(fail(`${e.key} ${e.id} is the application id of ${found.displayName ?? "a service principal"}, not its object id`, `pulumi config set --path '${e.key}' ${found.id} --stack ${s}`));
+            findings.push(fail(`${e.key} ${e.objectId} is the application id of ${found.displayName ?? "a service principal"}, not its object id`, `pulumi config set --path '${e.key}' ${found.id} --stack ${s}`));
         } else {
-            findings.push(pass(`${e.key}: ${what} ${found.displayName ?? e.id}`));
+            findings.push(pass(`${e.key}: ${what} ${found.displayName ?? e.objectId}`));
         }
     }
 
