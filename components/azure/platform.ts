@@ -14,6 +14,7 @@ import { MCP_SERVER_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
 import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
+import { propagationWaitMs } from "./rbac-propagation";
 import { ClusterDataCollection, LogWorkspace } from "./monitoring";
 import { Registry } from "./registry";
 import { BUILT_IN_ROLES, scopedRoleAssignment } from "./role-assignment";
@@ -219,9 +220,19 @@ export class AzurePlatform extends pulumi.ComponentResource {
             clusterId: cluster.id,
             kubelogin: { mode: cfg.kubeloginMode },
         });
-        // The grants exist minutes before the cluster does (see clusterAdminGrants); depending on them also
-        // keeps the first Kubernetes call behind them if the cluster were ever created faster.
-        this.provider = clusterProvider(`${name}-k8s`, this.kubeconfig, { parent: this, dependsOn: adminRoles });
+        // The grants exist minutes before the cluster does (see clusterAdminGrants). Should the cluster ever
+        // be ready sooner than they propagate, the provider's kubeconfig is held back for the rest of the
+        // documented window (first up only: see propagationWaitMs).
+        const grantsPropagated = pulumi.all(adminRoles.map((r) => r.createdOn)).apply(async (createdOn) => {
+            const ms = propagationWaitMs(createdOn, Date.now());
+            if (ms > 0) {
+                await pulumi.log.info(`Waiting ${Math.ceil(ms / 1000)} s for the new cluster admin grants to reach the AKS API server.`, this);
+                await new Promise((resolve) => setTimeout(resolve, ms));
+            }
+            return true;
+        });
+        const providerKubeconfig = pulumi.all([this.kubeconfig, grantsPropagated]).apply(([kubeconfig]) => kubeconfig);
+        this.provider = clusterProvider(`${name}-k8s`, pulumi.secret(providerKubeconfig), { parent: this, dependsOn: adminRoles });
 
         this.resourceGroupName = group.name;
         this.clusterName = cluster.name;
