@@ -10,7 +10,8 @@
  * status is 1 when any check fails.
  */
 import { spawnSync } from "child_process";
-import { ConfigError, RawConfig, StackConfig, adminPrincipals, parseStackConfig } from "../components/config";
+import { ConfigError, RawConfig, StackConfig, adminPrincipals, parseStackConfig, sanitizeStackName } from "../components/config";
+import { azureNames } from "../components/naming";
 import { REQUIRED_PROVIDERS, registerCommand } from "../components/azure/resource-providers";
 import { readStackFile } from "../tests/harness";
 
@@ -132,6 +133,7 @@ function checkQuota(deps: PreflightDeps, cfg: StackConfig): Finding[] {
     const location = cfg.location;
     const need = new Map<string, { vcpus: number; sizes: Set<string>; keys: Set<string> }>();
     let total = 0;
+    const sizes = new Map<string, { family: string; vcpus: number }>();
     for (const p of pools(cfg)) {
         const skus = json<Sku[]>(deps.run("az", ["vm", "list-skus", "--location", location, "--size", p.vmSize, "--resource-type", "virtualMachines", "--output", "json"]));
         const sku = skus?.find((s) => s.name.toLowerCase() === p.vmSize.toLowerCase());
@@ -153,6 +155,7 @@ function checkQuota(deps: PreflightDeps, cfg: StackConfig): Finding[] {
         const vcpus = Number(sku.capabilities?.find((c) => c.name === "vCPUs")?.value ?? NaN);
         if (!Number.isFinite(vcpus)) continue;
         const family = sku.family.toLowerCase();
+        sizes.set(p.vmSize.toLowerCase(), { family, vcpus });
         const entry = need.get(family) ?? { vcpus: 0, sizes: new Set<string>(), keys: new Set<string>() };
         entry.vcpus += vcpus * p.nodes;
         entry.sizes.add(p.vmSize);
@@ -161,6 +164,19 @@ function checkQuota(deps: PreflightDeps, cfg: StackConfig): Finding[] {
         total += vcpus * p.nodes;
     }
     if (need.size === 0) return findings;
+
+    // On a stack that is already deployed, its own nodes count in currentValue: give them back, so a later
+    // run (every CI deploy) measures only what the pools could still add.
+    const names = azureNames({ prefix: cfg.namePrefix, stack: sanitizeStackName(cfg.stack) });
+    const existing = json<Array<{ vmSize: string; count: number }>>(
+        deps.run("az", ["aks", "show", "--resource-group", names.resourceGroup, "--name", names.cluster, "--query", "agentPoolProfiles[].{vmSize:vmSize, count:count}", "--output", "json"]),
+    );
+    const ownVcpus = new Map<string, number>();
+    for (const pool of existing ?? []) {
+        const known = sizes.get(pool.vmSize.toLowerCase());
+        if (known) ownVcpus.set(known.family, (ownVcpus.get(known.family) ?? 0) + known.vcpus * (pool.count ?? 0));
+    }
+    const ownTotal = [...ownVcpus.values()].reduce((a, b) => a + b, 0);
 
     const usages = json<Usage[]>(deps.run("az", ["vm", "list-usage", "--location", location, "--output", "json"]));
     if (!usages) return [...findings, fail(`could not read the vCPU quota in ${location}`, `az vm list-usage --location ${location} --output table`)];
@@ -172,7 +188,7 @@ function checkQuota(deps: PreflightDeps, cfg: StackConfig): Finding[] {
             findings.push(fail(`no vCPU quota entry for family ${family} (${[...sizes].join(", ")}) in ${location}`, quotaFix));
             continue;
         }
-        const free = u.limit - u.currentValue;
+        const free = u.limit - u.currentValue + (ownVcpus.get(family) ?? 0);
         if (free < vcpus) {
             findings.push(fail(`${u.name.localizedValue ?? family} in ${location}: ${vcpus} needed at max scale plus upgrade surge (${[...keys].join(", ")}), ${free} free of ${u.limit}`, quotaFix));
         } else {
@@ -180,8 +196,8 @@ function checkQuota(deps: PreflightDeps, cfg: StackConfig): Finding[] {
         }
     }
     const regional = usage("cores");
-    if (regional && regional.limit - regional.currentValue < total) {
-        findings.push(fail(`Total Regional vCPUs in ${location}: ${total} needed at max scale plus upgrade surge, ${regional.limit - regional.currentValue} free of ${regional.limit}`, quotaFix));
+    if (regional && regional.limit - regional.currentValue + ownTotal < total) {
+        findings.push(fail(`Total Regional vCPUs in ${location}: ${total} needed at max scale plus upgrade surge, ${regional.limit - regional.currentValue + ownTotal} free of ${regional.limit}`, quotaFix));
     }
     return findings;
 }

@@ -11,6 +11,7 @@ import { RawConfig } from "../components/config";
 import { DEFAULT_DEPS, PreflightDeps, commandRunner, main } from "../scripts/preflight";
 import { addPlaceholderSecrets, key } from "./fixtures";
 
+const AKS_SHOW = "az aks show --resource-group rg-mcp-dev --name aks-mcp-dev --query agentPoolProfiles[].{vmSize:vmSize, count:count} --output json";
 const FAKE = path.join(__dirname, "fake-cli", "fake-cli.sh");
 const SUB = "0f0f0f0f-1111-4222-8333-444444444444";
 const TENANT = "0e0e0e0e-1111-4222-8333-444444444444";
@@ -42,6 +43,7 @@ function healthy(): Fixtures {
         "az vm list-skus --location westeurope --size Standard_B2ms --resource-type virtualMachines --output json": {
             stdout: [{ name: "Standard_B2ms", family: "standardBSFamily", capabilities: [{ name: "vCPUs", value: "2" }], locationInfo: [{ location: "westeurope", zones: ["1", "2", "3"] }], restrictions: [] }],
         },
+        [AKS_SHOW]: { status: 3, stderr: "(ResourceNotFound) The Resource 'Microsoft.ContainerService/managedClusters/aks-mcp-dev' was not found.\n" },
         "az vm list-usage --location westeurope --output json": {
             stdout: [
                 { currentValue: 0, limit: 10, name: { value: "standardBSFamily", localizedValue: "Standard BS Family vCPUs" } },
@@ -169,6 +171,21 @@ describe("npm run preflight (fake az and kubelogin on PATH)", function () {
             "FAIL Standard BS Family vCPUs in westeurope: 8 needed at max scale plus upgrade surge (cluster.systemPool), 6 free of 10; fix: request more in the Azure portal (Subscriptions > Usage + quotas, region westeurope), or lower the pools' maxCount (pulumi config set --path cluster.systemPool.maxCount <n> --stack dev)",
             "FAIL Total Regional vCPUs in westeurope: 8 needed at max scale plus upgrade surge, 6 free of 6; fix: request more in the Azure portal (Subscriptions > Usage + quotas, region westeurope), or lower the pools' maxCount (pulumi config set --path cluster.systemPool.maxCount <n> --stack dev)",
         ]);
+    });
+
+    it("vCPU quota on a deployed stack: its own nodes are given back, so later runs (every CI deploy) pass", () => {
+        const f = healthy();
+        f["az vm list-usage --location westeurope --output json"] = {
+            stdout: [
+                { currentValue: 6, limit: 10, name: { value: "standardBSFamily", localizedValue: "Standard BS Family vCPUs" } },
+                { currentValue: 6, limit: 10, name: { value: "cores", localizedValue: "Total Regional vCPUs" } },
+            ],
+        };
+        assert.equal(failures(run(f)).length, 2, "6 used of 10 leaves 4 for a new stack that needs 8");
+        f[AKS_SHOW] = { stdout: [{ vmSize: "Standard_B2ms", count: 3 }] };
+        const r = run(f);
+        assert.deepEqual(failures(r), []);
+        assert.ok(r.lines.includes("ok   vCPU quota Standard BS Family vCPUs in westeurope: 8 needed, 10 free"), r.lines.join("\n"));
     });
 
     it("a VM size restricted for the subscription in the region", () => {
