@@ -1,7 +1,11 @@
 /**
- * mcp-aks: one stack per environment. The config is read and validated before any resource is declared.
+ * mcp-aks: one stack per environment. The config is read and validated before any resource is declared,
+ * and before the resource modules load, so a bad config fails in a second with its message alone.
  */
 import { loadStackConfig } from "./components/config";
-import { createStack } from "./components/stack";
 
-export = createStack(loadStackConfig());
+const config = loadStackConfig();
+
+import stack = require("./components/stack");
+
+export = stack.createStack(config);

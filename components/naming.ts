@@ -22,6 +22,14 @@ export interface NameRule {
     readonly allowed: string;
 }
 
+const IDENTITY_RULE: NameRule = {
+    what: "managed identity",
+    min: 3,
+    max: 128,
+    pattern: /^[a-zA-Z0-9][-_a-zA-Z0-9]*$/,
+    allowed: "3-128 letters, digits, '-' and '_', starting with a letter or digit",
+};
+
 /** Limits from the Azure naming rules for each resource provider. */
 export const NAME_RULES = {
     resourceGroup: {
@@ -66,13 +74,15 @@ export const NAME_RULES = {
         pattern: /^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$/,
         allowed: "4-63 letters, digits and '-', starting and ending with a letter or digit",
     },
-    identity: {
-        what: "managed identity",
+    storageAccount: {
+        what: "storage account",
         min: 3,
-        max: 128,
-        pattern: /^[a-zA-Z0-9][-_a-zA-Z0-9]*$/,
-        allowed: "3-128 letters, digits, '-' and '_', starting with a letter or digit",
+        max: 24,
+        pattern: /^[a-z0-9]+$/,
+        allowed: "3-24 lowercase letters and digits, globally unique",
     },
+    identity: IDENTITY_RULE,
+    backupIdentity: { ...IDENTITY_RULE, what: "Qdrant backup managed identity" },
 } satisfies Record<string, NameRule>;
 
 export type NamedResource = keyof typeof NAME_RULES;
@@ -94,6 +104,10 @@ export function azureNames(stem: NameStem, suffix: string = SUFFIX_PLACEHOLDER):
         dnsPrefix: `${base}`,
         logAnalytics: `log-${base}`,
         identity: `id-${base}-mcp`,
+        // Storage account names are global DNS labels of at most 24 lowercase letters and digits: the
+        // prefix and stack are cut to 16 so that `st` and the 6-character suffix always fit.
+        storageAccount: `st${`${stem.prefix}${stem.stack}`.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 16)}${suffix}`,
+        backupIdentity: `id-${base}-qdrant-backup`,
     };
 }
 

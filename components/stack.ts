@@ -7,14 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads } from "./cluster/workloads";
-import { resolveImage } from "./image";
 import { clientConfigs, defaultServerName, STACK_OUTPUTS } from "./client-config";
-
-/**
- * Interim runner image of the smoke test, pinned by tag, until the stack imports `images.curl` into its
- * own ACR (issue 8, images part); then the in-ACR reference replaces it here.
- */
-export const INTERIM_SMOKE_TEST_IMAGE = "docker.io/curlimages/curl:8.11.1";
 
 export function createStack(config: StackConfig) {
     const platform = new AzurePlatform("platform", { config });
@@ -24,9 +17,21 @@ export function createStack(config: StackConfig) {
         identityClientId: platform.identityClientId,
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
-        image: platform.registryLoginServer.apply((server) => resolveImage(config.mcpServer.image, server)),
+        image: platform.mcpServerImage,
+        qdrantImage: platform.images.qdrant,
         azureDependencies: platform.workloadDependencies,
-        smokeTestImage: INTERIM_SMOKE_TEST_IMAGE,
+        smokeTestImage: platform.images.curl,
+        backup: platform.backup && {
+            target: {
+                clientId: platform.backup.identityClientId,
+                tenantId: platform.tenantId,
+                blobEndpoint: platform.backup.blobEndpoint,
+                containerName: platform.backup.containerName,
+            },
+            // The in-ACR copy of images.curl, like every image the cluster runs.
+            image: platform.images.curl,
+            dependencies: platform.backup.dependencies,
+        },
     });
     const serverName = defaultServerName(config.stack);
     const servers = workloads.endpointUrl.apply((url) => (url ? [{ name: serverName, url }] : []));
@@ -39,6 +44,10 @@ export function createStack(config: StackConfig) {
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         acrLoginServer: platform.registryLoginServer,
+        /** The MCP server image the Deployment runs (in the stack's ACR). */
+        mcpServerImage: platform.mcpServerImage,
+        /** The in-ACR copy of each third-party image, by config name (`images.curl` for jobs that need curl). */
+        images: pulumi.all(platform.images),
         identityClientId: platform.identityClientId,
         keyVaultName: platform.vaultName,
         keyVaultUri: platform.vaultUri,
@@ -47,6 +56,20 @@ export function createStack(config: StackConfig) {
         mcpServiceName: workloads.mcpServiceName,
         qdrantServiceName: workloads.qdrantServiceName,
         smokeTestJob: workloads.smokeTestJobName,
+        qdrant: {
+            replicas: config.qdrant.replicas,
+            replicationFactor: config.qdrant.replicationFactor,
+            writeConsistencyFactor: config.qdrant.writeConsistencyFactor,
+        },
+        qdrantBackup: platform.backup && {
+            schedule: config.qdrant.backup.schedule,
+            retentionDays: config.qdrant.backup.retentionDays,
+            storageAccount: platform.backup.accountName,
+            container: platform.backup.containerName,
+            blobEndpoint: platform.backup.blobEndpoint,
+            identityClientId: platform.backup.identityClientId,
+            cronJob: workloads.backupCronJobName,
+        },
         [STACK_OUTPUTS.endpoint]: workloads.endpointUrl,
         [STACK_OUTPUTS.servers]: servers,
         [STACK_OUTPUTS.clientConfig]: clientConfig,

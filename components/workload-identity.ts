@@ -10,6 +10,9 @@ export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 /** The ServiceAccount that the MCP server pods run as, and that the federated credential trusts. */
 export const MCP_SERVER_SERVICE_ACCOUNT = "mcp-server";
 
+/** The ServiceAccount the Qdrant backup CronJob and the restore Job run as; its own identity trusts it. */
+export const QDRANT_BACKUP_SERVICE_ACCOUNT = "qdrant-backup";
+
 /** Pod label that makes the workload-identity webhook inject the token volume and AZURE_* variables. */
 export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 

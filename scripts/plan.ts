@@ -15,7 +15,7 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { CLIENT_FILE_NAMES, CLIENT_FORMATS, STACK_OUTPUTS } from "../components/client-config";
 import { ConfigError } from "../components/config";
-import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT } from "../tests/harness";
+import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT, StackFileError } from "../tests/harness";
 import { PodTemplateLike, restrictedViolations } from "../tests/pod-security";
 
 export const USAGE = `Usage: npm run plan -- --stack <stack>
@@ -43,6 +43,8 @@ export interface PlanDeps {
     outRoot: string;
     /** Directory holding Pulumi.<stack>.yaml. */
     projectDir: string;
+    /** Where local build contexts (mcpServer.build.context) resolve: the repo root. */
+    sourceRoot: string;
     /** Raw config entries to add or replace (`mcp-aks:key` to raw string), as the harness takes them. */
     overrides?: Record<string, string>;
     evaluate(stack: string, options: EvaluateOptions): Promise<Evaluation>;
@@ -295,6 +297,22 @@ function azureProperties(r: CapturedResource): Record<string, unknown> {
             return { kind: i.kind, streams: (i.dataFlows ?? []).flatMap((f: any) => f.streams ?? []) };
         case "azure-native:monitor:DataCollectionRuleAssociation":
             return { resourceUri: i.resourceUri, dataCollectionRuleId: i.dataCollectionRuleId, dataCollectionEndpointId: i.dataCollectionEndpointId };
+        case "azure-native:storage:StorageAccount":
+            return {
+                kind: i.kind,
+                accessTier: i.accessTier,
+                allowBlobPublicAccess: i.allowBlobPublicAccess,
+                allowSharedKeyAccess: i.allowSharedKeyAccess,
+                minimumTlsVersion: i.minimumTlsVersion,
+                httpsOnly: i.enableHttpsTrafficOnly,
+                publicNetworkAccess: i.publicNetworkAccess ?? "Enabled (default)",
+            };
+        case "azure-native:storage:BlobServiceProperties":
+            return { versioning: Boolean(i.isVersioningEnabled), blobSoftDelete: i.deleteRetentionPolicy, containerSoftDelete: i.containerDeleteRetentionPolicy };
+        case "azure-native:storage:BlobContainer":
+            return { account: i.accountName, publicAccess: i.publicAccess };
+        case "azure-native:storage:ManagementPolicy":
+            return { account: i.accountName, rules: i.policy?.rules };
         case "random:index/randomString:RandomString":
         case "random:index/randomPassword:RandomPassword":
             return { length: i.length, special: i.special, upper: i.upper, lower: i.lower, numeric: i.numeric, result: "generated at deploy time" };
@@ -488,6 +506,28 @@ function apiServerLine(ev: Evaluation): string {
         .join("\n");
 }
 
+/** Replication and backup settings as the program declares them: what survives what, and where snapshots go. */
+export function qdrantLines(ev: Evaluation): string[] {
+    const q = ev.config.qdrant;
+    const lost = q.replicas > 1 ? Math.min(q.replicationFactor - q.writeConsistencyFactor, Math.floor((q.replicas - 1) / 2)) : 0;
+    const pdb = ev.ofType("kubernetes:policy/v1:PodDisruptionBudget").find((p) => p.inputs?.metadata?.name === "qdrant");
+    const lines = [
+        `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}: ` +
+            (lost > 0 ? `reads and writes continue with ${lost} node(s) down` : "no node may be lost (single node)") +
+            (pdb ? `; PDB maxUnavailable ${pdb.inputs.spec.maxUnavailable}` : "; no PDB"),
+    ];
+    const account = ev.ofType("azure-native:storage:StorageAccount")[0];
+    const container = ev.ofType("azure-native:storage:BlobContainer")[0];
+    if (!q.backup.enabled || !account || !container) {
+        lines.push("backups: OFF (qdrant.backup.enabled is false)");
+        return lines;
+    }
+    lines.push(
+        `backups: \`${q.backup.schedule}\` (UTC) to ${account.inputs.accountName}/${container.inputs.containerName} (${account.inputs.sku?.name}), kept ${q.backup.retentionDays} day(s), image images.curl (${ev.config.images.curl}, imported into the stack's ACR)`,
+    );
+    return lines;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Rendering
 
@@ -516,6 +556,44 @@ function secretValues(ev: Evaluation): string[] {
     }
     // Very short values (a "1" flag) would match anywhere and say nothing.
     return [...values].filter((v) => v.length >= 6);
+}
+
+export interface ImageLine {
+    /** `mcp-server`, or the name in config `images`. */
+    readonly name: string;
+    /** Where it comes from: the build context, or the upstream reference. */
+    readonly source: string;
+    /** How it reaches the stack's ACR. */
+    readonly how: "az acr build" | "az acr import" | "already in ACR";
+    /** The reference the pods pull (placeholder login server). */
+    readonly image: string;
+    /** The command the stack runs for it, if any. */
+    readonly command?: string;
+}
+
+/** The images the stack builds and imports, from the config, the outputs and the captured commands. */
+export function imageLines(ev: Evaluation): ImageLine[] {
+    const commands = ev.ofType("command:local:Command").map((c) => String(c.inputs.create ?? ""));
+    const find = (needle: string) => commands.find((c) => c.includes(needle));
+    const source = ev.config.mcpServer.source;
+    const mcpImage = String(ev.outputs.mcpServerImage ?? "");
+    const lines: ImageLine[] = [];
+    switch (source.kind) {
+        case "build":
+            lines.push({ name: "mcp-server", source: `${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}`, how: "az acr build", image: mcpImage, command: find(`--image ${source.repository}:${source.tag}`) });
+            break;
+        case "import":
+            lines.push({ name: "mcp-server", source: source.upstream, how: "az acr import", image: mcpImage, command: find(`--source ${source.upstream.replace(/:[^/@]*@/, "@")}`) });
+            break;
+        case "registry":
+            lines.push({ name: "mcp-server", source: source.ref, how: "already in ACR", image: mcpImage });
+            break;
+    }
+    const exported = (ev.outputs.images ?? {}) as Record<string, string>;
+    for (const [name, upstream] of Object.entries(ev.config.images)) {
+        lines.push({ name, source: upstream, how: "az acr import", image: exported[name] ?? "", command: find(`--source ${upstream.replace(/:[^/@]*@/, "@")}`) });
+    }
+    return lines;
 }
 
 function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], unrendered: CapturedResource[]): string {
@@ -559,6 +637,17 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
         out.push(`Not rendered as manifests: ${unrendered.map((r) => `\`${r.type}\` ${r.name}`).join(", ")}.`);
     }
     out.push("");
+    out.push("## Images");
+    out.push("");
+    out.push("Built and imported into the stack's ACR beside AKS creation; the pods pull only these references.");
+    out.push("");
+    const images = imageLines(ev);
+    out.push(table(["name", "source", "how", "pods pull"], images.map((i) => [i.name, `\`${i.source}\``, i.how, `\`${i.image}\``])));
+    out.push("");
+    out.push("```sh");
+    for (const i of images) if (i.command) out.push(i.command);
+    out.push("```");
+    out.push("");
     out.push("## Security posture");
     out.push("");
     out.push("### Pod Security Standards, restricted profile (every pod template)");
@@ -583,6 +672,10 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
     out.push("");
     out.push(exposed.length === 0 ? "- No Service is reachable from outside the cluster." : exposed.map((e) => `- ${exposureLine(e)}`).join("\n"));
     out.push(...apiServerLine(ev).split("\n").map((l) => `- ${l}`));
+    out.push("");
+    out.push("## Qdrant: replication and backups");
+    out.push("");
+    for (const line of qdrantLines(ev)) out.push(`- ${line}`);
     out.push("");
     out.push("## Client config");
     out.push("");
@@ -617,7 +710,9 @@ function stdoutSummary(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[]): st
         `Plan for stack "${ev.config.stack}" (${ev.config.environment}, ${ev.config.location}): offline simulation; IDs, IPs and issuers are placeholders.`,
         `  ${azure.length} Azure resources, ${k8s.length} Kubernetes objects (${[...new Set(objects.map((o) => o.kind))].join(", ")})`,
         `  Pod Security restricted: ${failing.length === 0 ? `all ${posture.length} pod templates pass` : `${failing.length} of ${posture.length} FAIL (${failing.map((p) => p.ref).join(", ")})`}`,
+        ...imageLines(ev).map((i) => `  Image ${i.name}: ${i.how} ${i.source}`),
         `  NetworkPolicies: ${uncovered.length === 0 ? `every workload is selected for ingress and egress` : `NOT covered: ${uncovered.map((p) => p.ref).join(", ")}`}`,
+        ...qdrantLines(ev).map((l) => `  Qdrant: ${l.replace(/`/g, "")}`),
         ...exposures(objects).map((e) => `  Exposed: ${exposureLine(e)}`),
         ...apiServerLine(ev)
             .split("\n")
@@ -694,7 +789,7 @@ async function run(argv: readonly string[], deps: PlanDeps): Promise<void> {
     // Cleared before evaluating, so a failed plan never leaves an older plan looking current.
     fs.rmSync(dir, { recursive: true, force: true });
 
-    const evaluation = await deps.evaluate(args.stack, { overrides: deps.overrides });
+    const evaluation = await deps.evaluate(args.stack, { overrides: deps.overrides, sourceRoot: deps.sourceRoot });
     const plan = renderPlan(evaluation);
     for (const f of plan.files) {
         const target = path.join(dir, ...f.path.split("/"));
@@ -710,6 +805,7 @@ export async function main(argv: readonly string[], overrides: Partial<PlanDeps>
     const deps: PlanDeps = {
         outRoot: path.join(REPO_ROOT, "build"),
         projectDir: REPO_ROOT,
+        sourceRoot: REPO_ROOT,
         evaluate: evaluateStack,
         stdout: (t) => void process.stdout.write(t),
         stderr: (t) => void process.stderr.write(t),
@@ -723,6 +819,10 @@ export async function main(argv: readonly string[], overrides: Partial<PlanDeps>
         if (e instanceof UsageError) {
             deps.stderr(`plan: ${e.message}\n`);
             return 2;
+        }
+        if (e instanceof StackFileError) {
+            deps.stderr(`plan: ${e.message}\n`);
+            return 1;
         }
         if (e instanceof ConfigError) {
             // The message names each key and the command that fixes it; a stack trace would only bury it.

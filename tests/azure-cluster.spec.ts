@@ -1,11 +1,12 @@
 import { strict as assert } from "assert";
 import { clusterSpec, SYSTEM_POOL_TAINT } from "../components/azure/cluster";
 import { parseStackConfig } from "../components/config";
+import { SOURCE_ROOT } from "./fixtures";
 import { PLACEHOLDER, stackRawConfig } from "./harness";
 
 function specFor(stack: "dev" | "prod") {
     const { raw, secretKeys } = stackRawConfig(stack);
-    const config = parseStackConfig(raw, { stack, secretKeys });
+    const config = parseStackConfig(raw, { stack, secretKeys, sourceRoot: SOURCE_ROOT });
     return clusterSpec({ config, clusterName: `aks-mcp-${stack}`, dnsPrefix: `mcp-${stack}`, workspaceId: "/ws", tenantId: "tenant" }) as any;
 }
 

@@ -48,6 +48,19 @@ function providerOf(type: string): string | undefined {
     return PROVIDER_OF_MODULE[module];
 }
 
+/** The MCP server's identity and its federated credential (the backup has an identity of its own). */
+function mcpIdentity(ev: Evaluation): CapturedResource {
+    const found = ev.ofType(T.uami).filter((u) => u.inputs.resourceName === `id-mcp-${ev.config.stack}-mcp`);
+    assert.equal(found.length, 1);
+    return found[0];
+}
+
+function mcpFic(ev: Evaluation): CapturedResource {
+    const found = ev.ofType(T.fic).filter((f) => f.inputs.resourceName === mcpIdentity(ev).inputs.resourceName);
+    assert.equal(found.length, 1);
+    return found[0];
+}
+
 function roleFor(ev: Evaluation, roleId: string): CapturedResource {
     const found = ev.ofType(T.role).filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${roleId}`));
     assert.equal(found.length, 1, `expected one assignment of role ${roleId}`);
@@ -62,11 +75,11 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("the federated credential trusts the cluster's own OIDC issuer, with the token-exchange audience", () => {
-            const fic = ev.one(T.fic);
+            const fic = mcpFic(ev);
             assert.equal(fic.inputs.issuer, PLACEHOLDER.oidcIssuer, "issuer must be the ManagedCluster's oidcIssuerProfile.issuerURL output");
             assert.deepEqual(fic.inputs.audiences, [TOKEN_EXCHANGE_AUDIENCE]);
             assert.ok(fic.dependencies.includes(ev.one(T.cluster).urn), "the credential must wait for the cluster's issuer");
-            assert.equal(fic.inputs.resourceName, ev.one(T.uami).inputs.resourceName, "credential belongs to the MCP identity");
+            assert.equal(fic.inputs.resourceName, mcpIdentity(ev).inputs.resourceName, "credential belongs to the MCP identity");
         });
 
         it("the federated credential's subject is the ServiceAccount the MCP pods actually run as", () => {
@@ -76,7 +89,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(podSa, MCP_SERVER_SERVICE_ACCOUNT);
             const sa = ev.ofType(T.serviceAccount).find((s) => s.inputs.metadata.name === podSa && s.inputs.metadata.namespace === namespace);
             assert.ok(sa, `the Deployment's ServiceAccount ${namespace}/${podSa} is declared`);
-            assert.equal(ev.one(T.fic).inputs.subject, `system:serviceaccount:${namespace}:${podSa}`);
+            assert.equal(mcpFic(ev).inputs.subject, `system:serviceaccount:${namespace}:${podSa}`);
             assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/client-id"], PLACEHOLDER.identityClientId, "the SA names the identity the credential belongs to");
             assert.equal(sa.inputs.metadata.annotations["azure.workload.identity/tenant-id"], PLACEHOLDER.tenantId);
         });
@@ -114,7 +127,8 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("every role assignment has a principalType and a deterministic GUID name", () => {
             const roles = ev.ofType(T.role);
-            assert.equal(roles.length, 3);
+            // AcrPull, Key Vault Secrets User, AKS admin (one placeholder admin group), and the backup's Storage Blob Data Contributor.
+            assert.equal(roles.length, 4);
             const rg = ev.one("azure-native:resources:ResourceGroup").id;
             for (const r of roles) {
                 assert.ok(r.inputs.principalType, r.name);
@@ -162,7 +176,7 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("the MCP Deployment waits for its federated credential, its Key Vault role and its secrets", () => {
             const deps = new Set(ev.one(T.deployment, "mcp-server").dependencies);
-            assert.ok(deps.has(ev.one(T.fic).urn), "federated credential");
+            assert.ok(deps.has(mcpFic(ev).urn), "federated credential");
             assert.ok(deps.has(roleFor(ev, BUILT_IN_ROLES.keyVaultSecretsUser).urn), "Key Vault Secrets User role");
             for (const s of ev.ofType(T.secret)) assert.ok(deps.has(s.urn), `secret ${s.inputs.secretName}`);
         });

@@ -9,7 +9,7 @@ import { NAMES, workloadManifests } from "../components/cluster/specs";
 import { PRIVATE_RANGES, networkPolicyManifests } from "../components/cluster/specs/network-policies";
 import { mcpServerTargets, smokeTestJobManifest, smokeTestPolicyManifest } from "../components/cluster/specs/smoke-test";
 import { StackConfig } from "../components/config";
-import { configFor, key } from "./fixtures";
+import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 
 type Labels = Record<string, string>;
 interface Selector {
@@ -38,7 +38,6 @@ interface Flow {
     protocol?: "TCP" | "UDP";
 }
 
-const INPUTS = { identityClientId: "c", tenantId: "t", vaultName: "v", image: "r.azurecr.io/m:1", qdrantApiKey: "k" };
 
 function selects(selector: Selector | undefined, labels: Labels): boolean {
     return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
@@ -95,20 +94,25 @@ describe("cluster: network policies", () => {
     const mcp: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.mcp, "app.kubernetes.io/instance": NAMES.mcp }, namespace: ns };
     const qdrant: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.qdrant }, namespace: ns };
     const stranger: Endpoint = { pod: { app: "debug" }, namespace: ns };
+    const backup: Endpoint = { pod: { "app.kubernetes.io/name": NAMES.qdrantBackup, "azure.workload.identity/use": "true" }, namespace: ns };
     const coreDns: Endpoint = { pod: { "k8s-app": "kube-dns" }, namespace: "kube-system" };
     const publicApi: Endpoint = { ip: "104.18.6.192" };
 
     it("every workload's pods are selected by a policy that restricts both ingress and egress", () => {
-        const controllers = workloadManifests(cfg, INPUTS).filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
-        assert.equal(controllers.length, 2);
+        const controllers = workloadManifests(cfg, INPUTS).filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "CronJob");
+        assert.equal(controllers.length, 3);
         for (const c of controllers) {
-            if (c.kind !== "Deployment" && c.kind !== "StatefulSet") continue;
-            const podLabels = c.spec.template.metadata.labels as Labels;
+            const template = c.kind === "CronJob" ? c.spec.jobTemplate.spec.template : c.kind === "Deployment" || c.kind === "StatefulSet" ? c.spec.template : undefined;
+            if (!template) continue;
+            const podLabels = template.metadata.labels as Labels;
             const own = policies.filter((p) => p.spec.podSelector.matchLabels && selects(p.spec.podSelector, podLabels));
             assert.equal(own.length, 1, `${c.metadata.name}: one workload policy`);
             const [p] = own;
             assert.deepEqual([...p.spec.policyTypes].sort(), ["Egress", "Ingress"]);
-            assert.ok((p.spec.ingress ?? []).length > 0 && (p.spec.egress ?? []).length > 0, "Polaris missingNetworkPolicy wants both rule lists");
+            // A job serves nothing: its ingress stays empty (denied); servers need rules in both lists.
+            if (c.kind === "CronJob") assert.equal(p.spec.ingress, undefined);
+            else assert.ok((p.spec.ingress ?? []).length > 0, "Polaris missingNetworkPolicy wants both rule lists");
+            assert.ok((p.spec.egress ?? []).length > 0);
             // Polaris matches the selector against the pod labels with oneOf: exactly one label key.
             const matched = Object.entries(p.spec.podSelector.matchLabels!).filter(([k, v]) => podLabels[k] === v);
             assert.equal(matched.length, 1);
@@ -129,17 +133,41 @@ describe("cluster: network policies", () => {
         assert.ok(allowed([], { from: stranger, to: qdrant, port: 6333 }));
     });
 
-    it("Qdrant admits only MCP server pods of its namespace, on 6333 and 6334", () => {
+    it("Qdrant admits MCP server pods on 6333 and 6334, the backup on 6333, and its peers on 6335 only", () => {
         assert.ok(allowed(policies, { from: mcp, to: qdrant, port: 6333 }));
         assert.ok(allowed(policies, { from: mcp, to: qdrant, port: 6334 }));
-        assert.ok(!allowed(policies, { from: mcp, to: qdrant, port: 6335 }));
+        assert.ok(!allowed(policies, { from: mcp, to: qdrant, port: 6335 }), "only peers speak Raft");
+        assert.ok(allowed(policies, { from: backup, to: qdrant, port: 6333 }));
+        assert.ok(!allowed(policies, { from: backup, to: qdrant, port: 6334 }));
+        assert.ok(!allowed(policies, { from: backup, to: qdrant, port: 6335 }));
+        assert.ok(allowed(policies, { from: qdrant, to: qdrant, port: 6335 }), "peer to peer");
+        assert.ok(!allowed(policies, { from: qdrant, to: qdrant, port: 6333 }));
         assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: stranger, to: qdrant, port: 6333 }));
+        assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: stranger, to: qdrant, port: 6335 }));
         const lookalike: Endpoint = { pod: mcp.pod, namespace: "other" };
         assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: lookalike, to: qdrant, port: 6333 }), "same labels in another namespace");
+        const peerElsewhere: Endpoint = { pod: qdrant.pod, namespace: "other" };
+        assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: peerElsewhere, to: qdrant, port: 6335 }), "a Qdrant of another namespace is no peer");
         assert.ok(!sideAllows(policies, "Ingress", qdrant, { from: { ip: "10.1.2.3" }, to: qdrant, port: 6333 }));
-        const qdrantPolicy = policies.find((p) => p.metadata.name === NAMES.qdrant)!;
-        const peers = qdrantPolicy.spec.ingress!.flatMap((r) => r.from ?? []);
-        assert.deepEqual(peers, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": NAMES.mcp } } }]);
+    });
+
+    it("a single-node Qdrant (dev) opens no p2p port at all", () => {
+        const dev = policiesFor(configFor("dev"));
+        const devQdrant: Endpoint = { pod: qdrant.pod, namespace: configFor("dev").namespace };
+        assert.ok(!allowed(dev, { from: devQdrant, to: devQdrant, port: 6335 }));
+        assert.ok(allowed(dev, { from: { pod: backup.pod, namespace: devQdrant.namespace }, to: devQdrant, port: 6333 }));
+    });
+
+    it("the backup pods reach DNS, Qdrant's REST port and public HTTPS (Entra ID, Blob), nothing else, and accept nothing", () => {
+        for (const protocol of ["UDP", "TCP"] as const) assert.ok(allowed(policies, { from: backup, to: coreDns, port: 53, protocol }));
+        assert.ok(allowed(policies, { from: backup, to: { ip: "20.190.160.1" }, port: 443 }), "Entra ID token endpoint");
+        assert.ok(allowed(policies, { from: backup, to: { ip: "20.60.0.1" }, port: 443 }), "a storage account front end");
+        assert.ok(!allowed(policies, { from: backup, to: { ip: "20.60.0.1" }, port: 80 }));
+        for (const ip of ["10.0.0.1", "169.254.169.254"]) assert.ok(!allowed(policies, { from: backup, to: { ip }, port: 443 }), ip);
+        assert.ok(!allowed(policies, { from: backup, to: mcp, port: 3000 }));
+        for (const from of [mcp, qdrant, stranger, publicApi]) assert.ok(!allowed(policies, { from, to: backup, port: 8080 }), "no ingress");
+        const withoutBackup = policiesFor(configFor("prod", { [key("qdrant")]: JSON.stringify({ backup: { enabled: false } }) }));
+        assert.ok(!allowed(withoutBackup, { from: backup, to: qdrant, port: 6333 }), "no backup, no door for it");
     });
 
     it("Qdrant sends nothing but DNS", () => {

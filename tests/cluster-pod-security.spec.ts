@@ -7,10 +7,10 @@ import { workloadManifests } from "../components/cluster/specs";
 import { mcpServerPodSpec } from "../components/cluster/specs/mcp-server";
 import { namespaceManifest } from "../components/cluster/specs/namespace";
 import { qdrantPodSpec } from "../components/cluster/specs/qdrant";
-import { configFor, key } from "./fixtures";
+import { restoreJobManifest } from "../components/cluster/specs/qdrant-backup";
+import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 import { PodSpecLike, PodTemplateLike, baselineViolations, restrictedViolations } from "./pod-security";
 
-const INPUTS = { identityClientId: "client", tenantId: "tenant", vaultName: "kv-mcp-dev-abc123", image: "acrmcpdev.azurecr.io/mcp-server:1.0.0", qdrantApiKey: "key" };
 const WITH_INIT = { [key("mcpServer")]: JSON.stringify({ indexInitCommand: ["node", "scripts/fill-index.js"] }) };
 
 /** Every pod template the layer declares, for each environment, with and without the index init container. */
@@ -22,15 +22,19 @@ function podTemplates(): Array<{ label: string; template: PodTemplateLike }> {
                 if (obj.kind === "Deployment" || obj.kind === "StatefulSet") {
                     out.push({ label: `${env} ${obj.kind} ${obj.metadata.name}${variant}`, template: obj.spec.template as PodTemplateLike });
                 }
+                if (obj.kind === "CronJob") out.push({ label: `${env} CronJob ${obj.metadata.name}${variant}`, template: obj.spec.jobTemplate.spec.template as PodTemplateLike });
             }
         }
+        // Not declared by the stack: rendered on demand by `npm run restore`, into the same namespace.
+        const restore = restoreJobManifest(configFor(env), INPUTS.backupImage, "20261121T191703Z");
+        out.push({ label: `${env} Job ${restore.metadata.name}`, template: restore.spec.template as PodTemplateLike });
     }
     return out;
 }
 
 /** A pod that meets restricted, as a base for the checker's negative tests. */
 function compliantPod(): PodTemplateLike {
-    return structuredClone({ spec: qdrantPodSpec(configFor("dev")) }) as PodTemplateLike;
+    return structuredClone({ spec: qdrantPodSpec(configFor("dev"), INPUTS.qdrantImage) }) as PodTemplateLike;
 }
 
 /** The seed's Qdrant pod (seeds/000), security fields verbatim: it lacks a seccomp profile. */
@@ -56,9 +60,11 @@ describe("cluster: Pod Security Standards", () => {
         for (const mode of ["enforce", "audit", "warn"]) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted", mode);
     });
 
-    it("covers both workloads in both environments, with and without the init container", () => {
+    it("covers every workload and the restore Job in both environments, with and without the init container", () => {
         const labels = podTemplates().map((p) => p.label);
-        assert.equal(labels.length, 8);
+        assert.equal(labels.length, 14);
+        assert.ok(labels.some((l) => l.includes("prod CronJob qdrant-backup")));
+        assert.ok(labels.some((l) => l.includes("prod Job qdrant-restore-")));
         assert.ok(labels.some((l) => l.includes("Deployment mcp-server with index init")));
         assert.ok(labels.some((l) => l.includes("prod StatefulSet qdrant")));
     });

@@ -4,18 +4,7 @@
  */
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import { Namespace } from "kubernetes-models/v1/Namespace";
-import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
-import { Secret } from "kubernetes-models/v1/Secret";
-import { Service } from "kubernetes-models/v1/Service";
-import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
-import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { PriorityClass } from "kubernetes-models/scheduling.k8s.io/v1/PriorityClass";
-import { StorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
 import { StackConfig } from "../components/config";
 import { DEFAULT_MCP_SETTINGS, environmentDefaults } from "../components/config-defaults";
 import { keyVaultSecretName } from "../components/naming";
@@ -37,24 +26,11 @@ import {
 } from "../components/cluster/specs/mcp-server";
 import { qdrantApiKeySecretManifest, qdrantStatefulSetManifest, qdrantStorageClassManifest } from "../components/cluster/specs/qdrant";
 import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
+import { manifestProblems } from "./k8s-schema";
+import { disruptionsAllowed } from "./scheduling";
 
 
 type AnyObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
-
-const MODELS: Record<string, new (data: any) => { validate(): void }> = {
-    "v1/Namespace": Namespace,
-    "v1/ConfigMap": ConfigMap,
-    "v1/Secret": Secret,
-    "v1/Service": Service,
-    "v1/ServiceAccount": ServiceAccount,
-    "apps/v1/Deployment": Deployment,
-    "apps/v1/StatefulSet": StatefulSet,
-    "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
-    "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
-    "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-    "scheduling.k8s.io/v1/PriorityClass": PriorityClass,
-    "storage.k8s.io/v1/StorageClass": StorageClass,
-};
 
 function objects(cfg: StackConfig): AnyObject[] {
     return workloadManifests(cfg, INPUTS) as unknown as AnyObject[];
@@ -64,13 +40,6 @@ function find(list: AnyObject[], kind: string, name: string): AnyObject {
     const found = list.filter((o) => o.kind === kind && o.metadata.name === name);
     assert.equal(found.length, 1, `exactly one ${kind} ${name}`);
     return found[0];
-}
-
-/** `disruptionsAllowed` as the disruption controller computes it for `healthy` of `expected` pods. */
-function disruptionsAllowed(spec: { maxUnavailable?: number | string; minAvailable?: number | string }, expected: number, healthy = expected): number {
-    const resolve = (v: number | string) => (typeof v === "number" ? v : Math.ceil((parseInt(v, 10) / 100) * expected));
-    const desiredHealthy = spec.maxUnavailable !== undefined ? Math.max(0, expected - resolve(spec.maxUnavailable)) : resolve(spec.minAvailable ?? 0);
-    return Math.max(0, healthy - desiredHealthy);
 }
 
 function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
@@ -87,10 +56,8 @@ describe("cluster: workload specs", () => {
 
             it("every object validates against the Kubernetes schema (kubernetes-models)", () => {
                 for (const raw of [...list, ...objects(configFor(env, WITH_INIT))]) {
-                    if (raw.kind === "SecretProviderClass") continue; // a CRD: checked field by field below
-                    const Model = MODELS[`${raw.apiVersion}/${raw.kind}`];
-                    assert.ok(Model, `no schema model for ${raw.apiVersion} ${raw.kind}`);
-                    assert.doesNotThrow(() => new Model(raw).validate(), `${raw.kind} ${raw.metadata.name}`);
+                    // The SecretProviderClass is a CRD: checked shallowly here and field by field below.
+                    assert.deepEqual(manifestProblems(raw), [], `${raw.kind} ${raw.metadata.name}`);
                 }
             });
 
@@ -136,8 +103,10 @@ describe("cluster: workload specs", () => {
                     const counts = target.kind === "StatefulSet" ? [target.spec.replicas] : range(cfg.mcpServer.minReplicas, cfg.mcpServer.maxReplicas);
                     for (const n of counts) assert.ok(disruptionsAllowed(pdb.spec, n) >= 1, `${pdb.metadata.name} blocks drains at ${n} replicas`);
                 }
-                // Single-replica Qdrant has no PDB: minAvailable 1 on it would block drains forever (pitfall 4).
-                assert.equal(pdbs.filter((p) => matches(p.spec.selector.matchLabels, { "app.kubernetes.io/name": NAMES.qdrant })).length, 0);
+                // Single-node Qdrant has no PDB: minAvailable 1 on it would block drains forever (pitfall 4);
+                // the cluster has one allowing exactly one pod down (tests/qdrant-cluster.spec.ts).
+                const qdrantPdbs = pdbs.filter((p) => matches(p.spec.selector.matchLabels, { "app.kubernetes.io/name": NAMES.qdrant }));
+                assert.equal(qdrantPdbs.length, cfg.qdrant.replicas > 1 ? 1 : 0);
             });
 
             it("the drain check can fail: minAvailable equal to the replica count allows no disruption", () => {
@@ -208,6 +177,7 @@ describe("cluster: workload specs", () => {
             assert.equal(data.QDRANT_URL, `http://${NAMES.qdrant}.${cfg.namespace}.svc.cluster.local:6333`);
             assert.ok(data.SQLITE_PATH.startsWith(`${MCP_DATA_PATH}/`), "the index lives on the per-replica data volume");
             assert.ok(!("QDRANT_API_KEY" in data));
+            assert.deepEqual(data.MCP_API_KEYS.split(","), [...cfg.apiKeys], "names only, for the server's secrets_status tool");
             for (const apiKey of cfg.apiKeys) assert.ok(!(apiKey in data), apiKey);
             const overridden = mcpServerSettings(configFor("dev", { [key("mcpServer")]: JSON.stringify({ settings: { LLM_TEMPERATURE: "0.1", EXTRA: "x" } }) }));
             assert.equal(overridden.LLM_TEMPERATURE, "0.1");
@@ -274,12 +244,18 @@ describe("cluster: workload specs", () => {
             assert.equal(spec.strategy.rollingUpdate.maxUnavailable, 0);
             const pod = spec.template.spec;
             const c = pod.containers[0];
-            for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe.httpGet, { path: "/health", port: "http" });
+            // Liveness and startup: the process serves HTTP. Readiness: Qdrant answers with the key (server/).
+            assert.deepEqual(c.startupProbe.httpGet, { path: "/health", port: "http" });
+            assert.deepEqual(c.livenessProbe.httpGet, { path: "/health", port: "http" });
+            assert.deepEqual(c.readinessProbe.httpGet, { path: "/ready", port: "http" });
             assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
             assert.deepEqual(c.lifecycle.preStop, { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } });
             assert.ok(!("exec" in c.lifecycle.preStop), "no shell needed in the image");
             assert.equal(pod.terminationGracePeriodSeconds, TERMINATION_GRACE_SECONDS);
             assert.ok(TERMINATION_GRACE_SECONDS >= PRE_STOP_SLEEP_SECONDS + 60, "time left to drain streams after the pause");
+            // The server's own drain bound ends before the kubelet's SIGKILL (grace period after the pause).
+            const drainMs = Number(mcpServerSettings(cfg).MCP_SHUTDOWN_TIMEOUT_MS);
+            assert.ok(drainMs > 0 && drainMs + 10000 <= (TERMINATION_GRACE_SECONDS - PRE_STOP_SLEEP_SECONDS) * 1000, String(drainMs));
         });
 
         it("spreads replicas over zones and nodes; the zone spread is a requirement only on zonal clusters", () => {
@@ -323,18 +299,18 @@ describe("cluster: workload specs", () => {
     });
 
     describe("Qdrant", () => {
-        it("the default image is a pinned -unprivileged release", () => {
-            const image = (environmentDefaults("dev").qdrant as { image: string }).image;
-            assert.match(image, /^qdrant\/qdrant:v\d+\.\d+\.\d+-unprivileged$/);
+        it("the default image is an -unprivileged release pinned by digest", () => {
+            const image = (environmentDefaults("dev").images as Record<string, string>).qdrant;
+            assert.match(image, /^docker\.io\/qdrant\/qdrant:v\d+\.\d+\.\d+-unprivileged@sha256:[0-9a-f]{64}$/);
         });
 
         it("runs one replica with an API key, writable storage, snapshots, init marker and /tmp", () => {
             const cfg = configFor("dev");
-            const sts = qdrantStatefulSetManifest(cfg);
+            const sts = qdrantStatefulSetManifest(cfg, INPUTS.qdrantImage);
             assert.equal(sts.spec.replicas, 1);
             assert.equal(sts.spec.serviceName, NAMES.qdrantHeadless);
             const c = sts.spec.template.spec.containers[0];
-            assert.equal(c.image, cfg.qdrant.image);
+            assert.equal(c.image, INPUTS.qdrantImage);
             assert.ok(c.env.some((e) => e.name === "QDRANT__SERVICE__API_KEY" && "valueFrom" in e));
             assert.equal(c.readinessProbe.httpGet.path, "/readyz");
             assert.equal(c.livenessProbe.httpGet.path, "/livez");
@@ -351,7 +327,7 @@ describe("cluster: workload specs", () => {
             assert.equal(sc.provisioner, "disk.csi.azure.com");
             assert.equal(sc.volumeBindingMode, "WaitForFirstConsumer");
             assert.equal(sc.allowVolumeExpansion, true);
-            for (const claim of qdrantStatefulSetManifest(cfg).spec.volumeClaimTemplates) {
+            for (const claim of qdrantStatefulSetManifest(cfg, INPUTS.qdrantImage).spec.volumeClaimTemplates) {
                 assert.equal(claim.spec.storageClassName, sc.metadata.name);
                 assert.equal(claim.spec.resources.requests.storage, "20Gi");
                 assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
@@ -362,10 +338,10 @@ describe("cluster: workload specs", () => {
             const list = objects(configFor("prod"));
             const qdrantServices = list.filter((o) => o.kind === "Service" && matches(o.spec.selector, { "app.kubernetes.io/name": NAMES.qdrant }));
             assert.deepEqual(qdrantServices.map((s) => s.metadata.name).sort(), [NAMES.qdrant, NAMES.qdrantHeadless]);
-            for (const s of qdrantServices) {
-                assert.equal(s.spec.type, "ClusterIP");
-                assert.deepEqual(s.spec.ports.map((p: any) => p.port), [6333, 6334]);
-            }
+            for (const s of qdrantServices) assert.equal(s.spec.type, "ClusterIP");
+            // Clients get REST and gRPC; only the headless Service (peer DNS) carries the p2p port.
+            assert.deepEqual(find(list, "Service", NAMES.qdrant).spec.ports.map((p: any) => p.port), [6333, 6334]);
+            assert.deepEqual(find(list, "Service", NAMES.qdrantHeadless).spec.ports.map((p: any) => p.port), [6333, 6334, 6335]);
             assert.equal(find(list, "Service", NAMES.qdrantHeadless).spec.clusterIP, "None");
         });
     });

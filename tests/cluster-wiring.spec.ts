@@ -19,6 +19,7 @@ const K8S = {
     spc: "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     job: "kubernetes:batch/v1:Job",
+    cronJob: "kubernetes:batch/v1:CronJob",
 };
 const VAULT = "azure-native:keyvault:Vault";
 
@@ -60,7 +61,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("every object belongs to the McpWorkloads component tree", () => {
             const root = ev.one("mcp-aks:cluster:McpWorkloads");
             const components = ev.resources.filter((r) => r.type.startsWith("mcp-aks:cluster:") && r !== root);
-            assert.deepEqual(components.map((c) => c.type).sort(), ["mcp-aks:cluster:McpServer", "mcp-aks:cluster:Namespace", "mcp-aks:cluster:NetworkPolicies", "mcp-aks:cluster:Qdrant", "mcp-aks:cluster:SmokeTest"]);
+            assert.deepEqual(components.map((c) => c.type).sort(), ["mcp-aks:cluster:McpServer", "mcp-aks:cluster:Namespace", "mcp-aks:cluster:NetworkPolicies", "mcp-aks:cluster:Qdrant", "mcp-aks:cluster:QdrantBackup", "mcp-aks:cluster:SmokeTest"]);
             for (const c of components) assert.equal(c.parent, root.urn, c.name);
             const componentUrns = new Set(components.map((c) => c.urn));
             for (const r of kubernetesObjects(ev)) assert.ok(r.parent && componentUrns.has(r.parent), `${r.type} ${r.name}`);
@@ -83,11 +84,11 @@ for (const stack of ["dev", "prod"] as const) {
         it("every namespaced object waits for the namespace, and pods only start once policies exist", () => {
             const ns = ev.one(K8S.namespace);
             const policies = ev.ofType(K8S.networkPolicy).filter((p) => p.inputs.metadata.name !== NAMES.smokeTest);
-            assert.equal(policies.length, 3);
+            assert.equal(policies.length, 4);
             for (const r of kubernetesObjects(ev).filter((o) => o.inputs.metadata?.namespace !== undefined)) {
                 assert.ok(r.dependencies.includes(ns.urn), `${r.type} ${r.name} waits for the namespace`);
             }
-            for (const workload of [ev.one(K8S.deployment, NAMES.mcp), ev.one(K8S.statefulSet, NAMES.qdrant)]) {
+            for (const workload of [ev.one(K8S.deployment, NAMES.mcp), ev.one(K8S.statefulSet, NAMES.qdrant), ev.one(K8S.cronJob, NAMES.qdrantBackup)]) {
                 for (const p of policies) assert.ok(workload.dependencies.includes(p.urn), `${workload.name} waits for ${p.name}`);
             }
         });

@@ -1,12 +1,13 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
+import { SOURCE_ROOT } from "./fixtures";
 import { stackRawConfig, PLACEHOLDER } from "./harness";
 
 /** Parses a stack file with overrides; returns the ConfigError it throws, or fails. */
 function errorFor(stack: string, overrides: Record<string, string>, withoutFakeSecrets = false): ConfigError {
     const { raw, secretKeys } = stackRawConfig(stack, { overrides, withoutFakeSecrets });
     try {
-        parseStackConfig(raw, { stack, secretKeys });
+        parseStackConfig(raw, { stack, secretKeys, sourceRoot: SOURCE_ROOT });
     } catch (e) {
         if (e instanceof ConfigError) return e;
         throw e;
@@ -16,7 +17,7 @@ function errorFor(stack: string, overrides: Record<string, string>, withoutFakeS
 
 function parse(stack: string, overrides: Record<string, string> = {}): StackConfig {
     const { raw, secretKeys } = stackRawConfig(stack, { overrides });
-    return parseStackConfig(raw, { stack, secretKeys });
+    return parseStackConfig(raw, { stack, secretKeys, sourceRoot: SOURCE_ROOT });
 }
 
 function onlyProblem(err: ConfigError, key: string) {
@@ -62,13 +63,13 @@ describe("config: every bad value gives a clear error", () => {
         const err = errorFor("dev", { "mcp-aks:clustr": JSON.stringify({ tier: "Free" }) });
         const p = onlyProblem(err, "clustr");
         assert.match(p.allowed, /did you mean "cluster"/);
-        assert.match(p.fix, /pulumi config rm 'clustr' --stack dev/);
+        assert.match(p.fix, /pulumi config rm clustr --stack dev/);
     });
 
     it("an unknown nested key is rejected", () => {
         const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { vmSize: "Standard_B2ms", minCount: 1, maxCount: 2, osDiskType: "Managed", osDiskSizeGB: 32, spot: true } }) });
         const p = onlyProblem(err, "cluster.systemPool.spot");
-        assert.match(p.fix, /pulumi config rm --path 'cluster.systemPool.spot'/);
+        assert.match(p.fix, /pulumi config rm --path cluster.systemPool.spot --stack dev/);
     });
 
     it("a wrong type names the value and the expected type", () => {
@@ -90,20 +91,21 @@ describe("config: every bad value gives a clear error", () => {
 
     it("minCount above maxCount is rejected", () => {
         const err = errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { minCount: 5, maxCount: 3 } }) });
-        assert.match(onlyProblem(err, "cluster.systemPool.minCount").allowed, /at most maxCount \(3\)/);
+        assert.match(onlyProblem(err, "cluster.systemPool.minCount").allowed, /at most cluster\.systemPool\.maxCount \(3\)/);
     });
 
     it("a VM size that is not a string is rejected", () => {
         const err = errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"], userPool: { vmSize: 4 } }) });
         const p = onlyProblem(err, "cluster.userPool.vmSize");
-        assert.equal(p.value, 4);
+        // The CLI stores `--path ... 4` as a number; an integer is accepted as the string "4", which no size is.
+        assert.equal(p.value, "4");
         assert.match(p.allowed, /Azure VM size string/);
         assert.match(p.fix, /Standard_D2ds_v5/);
     });
 
     it("a CIDR that is not valid is rejected", () => {
         const err = errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["10.0.0.300/24"] }) });
-        const p = onlyProblem(err, "cluster.authorizedIpRanges.0");
+        const p = onlyProblem(err, "cluster.authorizedIpRanges[0]");
         assert.equal(p.value, "10.0.0.300/24");
         assert.match(p.allowed, /CIDR/);
     });
@@ -123,7 +125,9 @@ describe("config: every bad value gives a clear error", () => {
         const p = onlyProblem(err, "namePrefix");
         assert.equal(p.value, "platformteam");
         assert.match(p.allowed, /Key Vault name "kv-platformteam-prod-xxxxxx" \(27 characters; Azure allows 3-24/);
-        assert.match(p.fix, /pulumi config set namePrefix mcp --stack prod/);
+        assert.match(p.allowed, /"kv-" \+ namePrefix \+ "-" \+ the stack name "prod" \+ "-" \+ a 6-character suffix/);
+        assert.match(p.allowed, /^at most 9 characters with this stack/);
+        assert.match(p.fix, /^pulumi config set namePrefix platformt --stack prod$/);
     });
 
     it("a missing required secret names the secret command, for each key", () => {
@@ -141,7 +145,7 @@ describe("config: every bad value gives a clear error", () => {
         const leaked = "sk-live-should-never-be-printed";
         const err = (() => {
             try {
-                parseStackConfig({ ...raw, "mcp-aks:OPENAI_API_KEY": leaked }, { stack: "dev", secretKeys: secretKeys.filter((k) => k !== "mcp-aks:OPENAI_API_KEY") });
+                parseStackConfig({ ...raw, "mcp-aks:OPENAI_API_KEY": leaked }, { stack: "dev", secretKeys: secretKeys.filter((k) => k !== "mcp-aks:OPENAI_API_KEY"), sourceRoot: SOURCE_ROOT });
             } catch (e) {
                 return e as ConfigError;
             }
@@ -156,7 +160,7 @@ describe("config: every bad value gives a clear error", () => {
             "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: [] }),
             "mcp-aks:endpoint": JSON.stringify({ internal: false }),
         });
-        assert.match(onlyProblem(err, "cluster.authorizedIpRanges").fix, /pulumi config set --path 'cluster\.authorizedIpRanges\[0\]'/);
+        assert.equal(onlyProblem(err, "cluster.authorizedIpRanges").fix, `pulumi config set --path cluster.authorizedIpRanges '["<your-office-or-runner-cidr>"]' --stack prod`);
         assert.ok(onlyProblem(err, "endpoint.sourceRanges"));
     });
 
@@ -192,6 +196,71 @@ describe("config: every bad value gives a clear error", () => {
         const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { QDRANT_URL: "http://elsewhere" } }) });
         assert.ok(onlyProblem(err, "mcpServer.settings.QDRANT_URL"));
     });
+
+    describe("qdrant cluster and backup settings", () => {
+        const q = (value: object) => ({ "mcp-aks:qdrant": JSON.stringify(value) });
+
+        it("defaults: prod a 3-node cluster with RF 3 / WCF 2 and hourly backups; dev one node, daily", () => {
+            const prod = parse("prod").qdrant;
+            assert.deepEqual([prod.replicas, prod.replicationFactor, prod.writeConsistencyFactor, prod.backup.schedule], [3, 3, 2, "17 * * * *"]);
+            const dev = parse("dev").qdrant;
+            assert.deepEqual([dev.replicas, dev.replicationFactor, dev.writeConsistencyFactor, dev.backup.schedule], [1, 1, 1, "17 3 * * *"]);
+            assert.equal(dev.backup.enabled, true);
+        });
+
+        it("2 nodes are refused: Raft loses its majority with either one down", () => {
+            const p = onlyProblem(errorFor("prod", q({ replicas: 2 })), "qdrant.replicas");
+            assert.match(p.allowed, /1 \(single node\) or 3 to 9/);
+            assert.match(p.fix, /pulumi config set --path qdrant\.replicas 3 --stack prod/);
+        });
+
+        it("a cluster needs a replication factor of 2+ and a write consistency below it, so one node may go", () => {
+            let p = onlyProblem(errorFor("prod", q({ replicationFactor: 1, writeConsistencyFactor: 1 })), "qdrant.replicationFactor");
+            assert.match(p.allowed, /2 or more in cluster mode/);
+            p = onlyProblem(errorFor("prod", q({ writeConsistencyFactor: 3 })), "qdrant.writeConsistencyFactor");
+            assert.match(p.allowed, /at most qdrant\.replicationFactor - 1 \(2\)/);
+            assert.match(p.fix, /qdrant\.writeConsistencyFactor 2 --stack prod/);
+            p = onlyProblem(errorFor("dev", q({ replicationFactor: 2 })), "qdrant.replicationFactor");
+            assert.match(p.allowed, /at most qdrant\.replicas \(1\)/);
+            assert.doesNotThrow(() => parse("prod", q({ replicationFactor: 2, writeConsistencyFactor: 1 })));
+        });
+
+        it("more Qdrant nodes than the pool can hold (one per node) is refused", () => {
+            const p = onlyProblem(errorFor("prod", q({ replicas: 7 })), "qdrant.replicas");
+            assert.match(p.allowed, /at most cluster\.userPool\.maxCount \(6\)/);
+        });
+
+        it("a backup schedule must be five cron fields; retention at least a day", () => {
+            for (const schedule of ["@hourly", "* * * *", "17 * * * * *", "every hour"]) {
+                const p = onlyProblem(errorFor("dev", q({ backup: { schedule } })), "qdrant.backup.schedule");
+                assert.match(p.fix, /qdrant\.backup\.schedule '17 3 \* \* \*' --stack dev/);
+            }
+            assert.doesNotThrow(() => parse("dev", q({ backup: { schedule: "*/30 1-5,7 * * 1-5" } })));
+            assert.ok(onlyProblem(errorFor("dev", q({ backup: { retentionDays: 0 } })), "qdrant.backup.retentionDays"));
+        });
+    });
+});
+
+describe("config: secrets stay out of messages", () => {
+    it("an API key put into the settings by mistake is refused without showing it", () => {
+        const err = errorFor("dev", { "mcp-aks:mcpServer": JSON.stringify({ settings: { OPENAI_API_KEY: "sk-proj-should-not-print" } }) });
+        assert.equal(onlyProblem(err, "mcpServer.settings.OPENAI_API_KEY").value, "[hidden]");
+        assert.ok(!err.message.includes("sk-proj-should-not-print"));
+    });
+
+    it("a value under a key Pulumi holds as secret is never shown, even when it is the bad one", () => {
+        const { raw, secretKeys } = stackRawConfig("dev", { overrides: { "mcp-aks:endpoint": JSON.stringify({ idleTimeoutMinutes: 99, internal: "hush-hush" }) } });
+        const err = (() => {
+            try {
+                parseStackConfig(raw, { stack: "dev", secretKeys: [...secretKeys, "mcp-aks:endpoint"] });
+            } catch (e) {
+                return e as ConfigError;
+            }
+            return assert.fail("accepted");
+        })();
+        assert.ok(!err.message.includes("hush-hush") && !err.message.includes("99"), err.message);
+        assert.ok(err.problems.some((p) => p.key === "endpoint" && /not handled as a secret/.test(p.allowed)));
+    });
 });
 
 describe("config: access (cluster admins)", () => {
@@ -214,16 +283,16 @@ describe("config: access (cluster admins)", () => {
 
     it("rejects ids that are not GUIDs, naming the key and how to find the right id", () => {
         const err = errorFor("dev", access({ adminGroups: ["platform-admins"], ciServicePrincipal: "github-mcp-aks", adminUsers: ["me@example.com"] }));
-        const group = onlyProblem(err, "access.adminGroups.0");
+        const group = onlyProblem(err, "access.adminGroups[0]");
         assert.equal(group.value, "platform-admins");
         assert.match(group.allowed, /Entra group object id \(a GUID.*az ad group show/);
         assert.match(group.fix, /'access\.adminGroups\[0\]' "\$\(az ad group show/);
         assert.match(onlyProblem(err, "access.ciServicePrincipal").fix, /--path access\.ciServicePrincipal "\$\(az ad sp show --id <app-id> --query id -o tsv\)"/);
-        assert.match(onlyProblem(err, "access.adminUsers.0").allowed, /az ad signed-in-user show/);
+        assert.match(onlyProblem(err, "access.adminUsers[0]").allowed, /az ad signed-in-user show/);
     });
 
     it("rejects one object id listed twice (its grant would be declared twice)", () => {
-        const p = onlyProblem(errorFor("dev", access({ adminGroups: [GROUP], adminUsers: [GROUP.toUpperCase()] })), "access");
+        const p = onlyProblem(errorFor("dev", access({ adminGroups: [GROUP], adminUsers: [GROUP.toUpperCase()] })), "access.adminUsers[0]");
         assert.match(p.allowed, /access\.adminGroups\[0\] and access\.adminUsers\[0\]/);
         assert.equal(p.fix, "pulumi config rm --path 'access.adminUsers[0]' --stack dev");
     });

@@ -3,12 +3,12 @@
  * with the cloud's answers simulated by clearly marked placeholders, and captures every resource with its
  * inputs, options and dependencies. The tests and `npm run plan` both use it, so they see the same program.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseStackConfig, PROJECT, RawConfig, StackConfig } from "../components/config";
-import { addPlaceholderAccess, addPlaceholderSecrets } from "./fixtures";
+import { addPlaceholderAccess, addPlaceholderSecrets, SOURCE_ROOT } from "./fixtures";
+import { loadStackFile, rawConfigOf } from "./pulumi-cli";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -22,6 +22,8 @@ export const PLACEHOLDER = {
     kubeletObjectId: "00000000-0000-0000-0000-00000ku6e1e7",
     identityPrincipalId: "00000000-0000-0000-0000-0000004a41d0",
     identityClientId: "00000000-0000-0000-0000-00000c1d0001",
+    backupIdentityPrincipalId: "00000000-0000-0000-0000-0000004a41d2",
+    backupIdentityClientId: "00000000-0000-0000-0000-00000c1d0002",
     randomSuffix: "r4nd0m",
     /** TEST-NET-2 (RFC 5737): documentation addresses, never routable. */
     loadBalancerIp: "198.51.100.10",
@@ -39,6 +41,8 @@ export interface CapturedResource {
     readonly custom: boolean;
     /** Inputs with secrets unwrapped. */
     readonly inputs: any;
+    /** What the simulated cloud answered (inputs plus computed outputs such as an identity's clientId). */
+    readonly state: any;
     /** Provider reference (`urn::id`) for custom resources with an explicit or inherited provider. */
     readonly provider?: string;
     readonly parent?: string;
@@ -61,21 +65,25 @@ export interface Evaluation {
     one(type: string, name?: string): CapturedResource;
 }
 
+/** A stack file that is not valid YAML: its message names the file, line and column. */
+export class StackFileError extends Error {}
+
 /** The raw config map of a stack file, as the Pulumi CLI would hand it to the program. */
 export function readStackFile(stack: string): { raw: Record<string, string>; secretKeys: string[] } {
     const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-    const raw: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
-        if (value && typeof value === "object" && "secure" in (value as object)) {
-            // Ciphertext cannot be decrypted offline; it stands for a set secret.
-            raw[key] = PLACEHOLDER.fakeSecret;
-            secretKeys.push(key);
-        } else {
-            raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+    let state;
+    try {
+        state = loadStackFile(file, stack);
+    } catch (e) {
+        if (e instanceof YAML.YAMLError) {
+            const pos = e.linePos?.[0];
+            const where = pos ? `line ${pos.line}, column ${pos.col}` : "unknown position";
+            throw new StackFileError(`${path.basename(file)}: ${where}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
         }
+        throw e;
     }
+    // Ciphertext cannot be decrypted offline; it stands for a set secret.
+    const { raw, secretKeys } = rawConfigOf(state, PLACEHOLDER.fakeSecret);
     return { raw, secretKeys };
 }
 
@@ -88,6 +96,11 @@ export interface EvaluateOptions {
     readonly withoutFakeSecrets?: boolean;
     /** Do not add the placeholder admin group when the stack file sets no `access`. */
     readonly withoutFakeAccess?: boolean;
+    /**
+     * Where local build contexts resolve. Tests default to SOURCE_ROOT (a stand-in `server/`), so they do not
+     * depend on the real server's files; `npm run plan` passes the repo root.
+     */
+    readonly sourceRoot?: string;
 }
 
 /** The raw config used for an evaluation: the stack file, overrides, placeholder secrets for unset API keys and a placeholder admin group when `access` is unset. */
@@ -120,11 +133,21 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
         case "azure-native:containerregistry:Registry":
             return { name: inputs.registryName, loginServer: `${String(inputs.registryName).toLowerCase()}.azurecr.io` };
         case "azure-native:managedidentity:UserAssignedIdentity":
-            return { name: inputs.resourceName ?? name, clientId: PLACEHOLDER.identityClientId, principalId: PLACEHOLDER.identityPrincipalId, tenantId: PLACEHOLDER.tenantId };
+            // The backup identity gets ids of its own, so a test can tell which identity a value came from.
+            return String(inputs.resourceName).endsWith("-qdrant-backup")
+                ? { name: inputs.resourceName, clientId: PLACEHOLDER.backupIdentityClientId, principalId: PLACEHOLDER.backupIdentityPrincipalId, tenantId: PLACEHOLDER.tenantId }
+                : { name: inputs.resourceName ?? name, clientId: PLACEHOLDER.identityClientId, principalId: PLACEHOLDER.identityPrincipalId, tenantId: PLACEHOLDER.tenantId };
+        case "azure-native:storage:StorageAccount":
+            return { name: inputs.accountName, primaryEndpoints: { blob: `https://${inputs.accountName}.blob.core.windows.net/` } };
+        case "azure-native:storage:BlobContainer":
+            return { name: inputs.containerName };
         case "azure-native:keyvault:Vault":
             return { name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } };
         case "random:index/randomString:RandomString":
             return { result: PLACEHOLDER.randomSuffix.slice(0, inputs.length ?? 6) };
+        case "command:local:Command":
+            // az acr build / import print their logs; nothing the program reads.
+            return { stdout: "", stderr: "" };
         case "random:index/randomPassword:RandomPassword":
             return { result: "placeholder-generated-password" };
         case "kubernetes:core/v1:Service":
@@ -180,6 +203,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
     const invokes: string[] = [];
     /** Inputs by `type::name`, as newResource sees them; the options come from the registration request. */
     const pendingInputs = new Map<string, unknown>();
+    const pendingState = new Map<string, unknown>();
     const preview = options.preview ?? false;
 
     await pulumi.runtime.setMocks(
@@ -188,6 +212,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
                 const state = { ...args.inputs, ...simulatedState(args.type, args.name, args.inputs) };
                 const id = preview ? "" : args.type.startsWith("azure-native:") ? azureId(args.type, String(state.name ?? args.name), args.inputs) : `${args.name}-id`;
                 pendingInputs.set(`${args.type}::${args.name}`, unwrapSecrets(args.inputs));
+                pendingState.set(`${args.type}::${args.name}`, unwrapSecrets(state));
                 return { id, state };
             },
             call(args) {
@@ -222,6 +247,7 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
                     id: resp.getId(),
                     custom: req.getCustom(),
                     inputs: pendingInputs.get(`${req.getType()}::${req.getName()}`) ?? {},
+                    state: pendingState.get(`${req.getType()}::${req.getName()}`) ?? {},
                     provider: req.getProvider() || undefined,
                     parent: req.getParent() || undefined,
                     dependencies: req.getDependenciesList(),
@@ -267,6 +293,25 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
 /** Reads, validates and evaluates a stack file (`Pulumi.<stack>.yaml`). Throws ConfigError on bad config. */
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<Evaluation> {
     const { raw, secretKeys } = stackRawConfig(stack, options);
-    const config = parseStackConfig(raw, { stack, secretKeys });
+    const config = parseStackConfig(raw, { stack, secretKeys, sourceRoot: options.sourceRoot ?? SOURCE_ROOT });
     return evaluateConfig(config, { preview: options.preview });
+}
+
+/**
+ * Everything `resource` waits for before the engine creates it: its dependencies, transitively. Waiting
+ * for a component means waiting for all of its children, so those count too.
+ */
+export function dependencyClosure(ev: Evaluation, resource: CapturedResource): Set<string> {
+    const byUrn = new Map(ev.resources.map((r) => [r.urn, r]));
+    const children = new Map<string, string[]>();
+    for (const r of ev.resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
+    const seen = new Set<string>();
+    const pending = [...resource.dependencies];
+    while (pending.length > 0) {
+        const urn = pending.pop() as string;
+        if (seen.has(urn)) continue;
+        seen.add(urn);
+        pending.push(...(byUrn.get(urn)?.dependencies ?? []), ...(children.get(urn) ?? []));
+    }
+    return seen;
 }

@@ -11,29 +11,29 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { main, PlanDeps, REDACTED, renderPlan } from "../scripts/plan";
-import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, stackRawConfig } from "./harness";
+import { importedImageRef } from "../components/image";
+import { SOURCE_ROOT } from "./fixtures";
+import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, REPO_ROOT as REPO_ROOT_FOR_PLAN, stackRawConfig } from "./harness";
 import { manifestProblems } from "./k8s-schema";
 
 interface Run {
     code: number;
     out: string;
     err: string;
-    ms: number;
     evaluation?: Evaluation;
 }
 
 async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps> = {}): Promise<Run> {
-    const run: Run = { code: -1, out: "", err: "", ms: 0 };
-    const started = Date.now();
+    const run: Run = { code: -1, out: "", err: "" };
     run.code = await main(argv, {
         outRoot,
         cwd: outRoot,
         stdout: (t) => void (run.out += t),
         stderr: (t) => void (run.err += t),
         evaluate: async (stack, options) => (run.evaluation = await evaluateStack(stack, options)),
+        sourceRoot: SOURCE_ROOT,
         ...extra,
     });
-    run.ms = Date.now() - started;
     return run;
 }
 
@@ -93,8 +93,8 @@ for (const stack of ["dev", "prod"] as const) {
             fs.rmSync(root, { recursive: true, force: true });
         });
 
-        it("finishes well within the 3 s budget and reports where the files went", () => {
-            assert.ok(run.ms < 3000, `plan took ${run.ms} ms`);
+        // Its speed is measured by `npm run bench`, not asserted here: a wall-clock bound fails on a loaded machine.
+        it("reports where the files went", () => {
             assert.equal(run.err, "");
             assert.match(run.out, new RegExp(`Plan for stack "${stack}"`));
             assert.match(run.out, /placeholders/);
@@ -217,13 +217,22 @@ for (const stack of ["dev", "prod"] as const) {
 
             assert.equal(one("containerregistry:Registry").sku, cfg.registry.sku);
             assert.equal(one("containerregistry:Registry").properties.adminUserEnabled, false);
-            assert.ok(one("managedidentity:UserAssignedIdentity").azureName);
-            const fic = one("managedidentity:FederatedIdentityCredential");
-            assert.equal(fic.properties.issuer, PLACEHOLDER.oidcIssuer);
-            assert.equal(fic.properties.subject, `system:serviceaccount:${cfg.namespace}:mcp-server`);
+            const identities = entries.filter((e) => e.type === "azure-native:managedidentity:UserAssignedIdentity");
+            assert.deepEqual(identities.map((i) => i.azureName).sort(), [`id-mcp-${stack}-mcp`, `id-mcp-${stack}-qdrant-backup`]);
+            const fics = entries.filter((e) => e.type === "azure-native:managedidentity:FederatedIdentityCredential");
+            for (const fic of fics) assert.equal(fic.properties.issuer, PLACEHOLDER.oidcIssuer);
+            assert.deepEqual(fics.map((f) => f.properties.subject).sort(), [`system:serviceaccount:${cfg.namespace}:mcp-server`, `system:serviceaccount:${cfg.namespace}:qdrant-backup`]);
+
+            const account = one("storage:StorageAccount");
+            assert.equal(account.sku, stack === "prod" ? "Standard_ZRS" : "Standard_LRS");
+            assert.equal(account.properties.allowSharedKeyAccess, false);
+            assert.equal(account.properties.allowBlobPublicAccess, false);
+            assert.equal(account.properties.minimumTlsVersion, "TLS1_2");
+            assert.equal(one("storage:BlobServiceProperties").properties.versioning, stack === "prod");
+            assert.match(JSON.stringify(one("storage:ManagementPolicy").properties), new RegExp(`"daysAfterModificationGreaterThan":${cfg.qdrant.backup.retentionDays}`));
 
             const roles = entries.filter((e) => e.type === "azure-native:authorization:RoleAssignment");
-            assert.deepEqual(roles.map((r) => r.properties.role).sort(), ["acrPull", "aksRbacClusterAdmin", "keyVaultSecretsUser"]);
+            assert.deepEqual(roles.map((r) => r.properties.role).sort(), ["acrPull", "aksRbacClusterAdmin", "keyVaultSecretsUser", "storageBlobDataContributor"]);
             const kvRole = roles.find((r) => r.properties.role === "keyVaultSecretsUser");
             assert.ok(kvRole.properties.roleDefinitionId.endsWith(BUILT_IN_ROLES.keyVaultSecretsUser));
             assert.equal(kvRole.properties.principalId, PLACEHOLDER.identityPrincipalId);
@@ -240,8 +249,14 @@ for (const stack of ["dev", "prod"] as const) {
             const summary = read("summary.md");
             assert.match(summary, /\*\*placeholder\*\*/);
             assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
-            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 3 \|/);
-            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 4 \|/);
+            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 4 \|/);
+            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 5 \|/);
+            const q = ev.config.qdrant;
+            const replication = `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}`;
+            assert.ok(summary.includes(replication), "replication settings");
+            assert.ok(run.out.includes(replication));
+            assert.ok(summary.includes(`\`${q.backup.schedule}\` (UTC)`), "backup schedule");
+            assert.ok(run.out.includes(`stmcp${stack}${PLACEHOLDER.randomSuffix}/qdrant-snapshots`), "storage target on stdout");
             for (const w of ["StatefulSet mcp-server/qdrant", "Deployment mcp-server/mcp-server"].map((r) => r.replace(/mcp-server\//, `${ev.config.namespace}/`))) {
                 assert.ok(summary.includes(`- ${w}: passes restricted (namespace enforces \`restricted\`)`), `pod security line for ${w}`);
                 assert.ok(summary.includes(`- ${w}\n  - ingress: selected by default-deny-all`), `ingress coverage for ${w}`);
@@ -256,6 +271,22 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(run.out.includes(`Exposed: Service ${ev.config.namespace}/mcp-server: ${reach}`));
             assert.ok(summary.includes(`"url": "http://${PLACEHOLDER.loadBalancerIp}/mcp"`), "the client config it would produce");
             assert.ok(summary.includes(".vscode/mcp.json") && summary.includes("claude_desktop_config.json"));
+        });
+
+        it("shows the build source and tag, each import, and the commands the stack runs", () => {
+            const summary = read("summary.md");
+            const source = ev.config.mcpServer.source;
+            assert.ok(source.kind === "build");
+            const server = String(ev.outputs.acrLoginServer);
+            assert.ok(summary.includes(`| mcp-server | \`${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}\` | az acr build | \`${server}/mcp-server:${source.tag}\` |`), "build row");
+            assert.ok(run.out.includes(`Image mcp-server: az acr build ${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}`), "stdout names the tag");
+            for (const [name, upstream] of Object.entries(ev.config.images)) {
+                assert.ok(summary.includes(`| ${name} | \`${upstream}\` | az acr import | \`${importedImageRef(server, upstream)}\` |`), `import row for ${name}`);
+                assert.ok(run.out.includes(`Image ${name}: az acr import ${upstream}`), `stdout line for ${name}`);
+            }
+            const commands = ev.ofType("command:local:Command").map((c) => c.inputs.create);
+            assert.equal(commands.length, 1 + Object.keys(ev.config.images).length);
+            for (const c of commands) assert.ok(summary.includes(`\n${c}\n`), `command in summary: ${c}`);
         });
 
         describe("renderPlan on a doctored evaluation", () => {
@@ -278,7 +309,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const summary = summaryOf(bad);
                 assert.match(summary, /Deployment [\w-]+\/mcp-server: \*\*FAILS restricted\*\*/);
                 assert.match(summary, /container mcp-server: privileged must be unset or false/);
-                assert.match(renderPlan(bad).summary, /1 of 3 FAIL/);
+                assert.match(renderPlan(bad).summary, /1 of 4 FAIL/);
             });
 
             it("reports a workload that no NetworkPolicy selects", () => {
@@ -317,7 +348,7 @@ describe("npm run plan: failures", () => {
         let expected: ConfigError | undefined;
         try {
             const { raw, secretKeys } = stackRawConfig("dev", { overrides });
-            parseStackConfig(raw, { stack: "dev", secretKeys });
+            parseStackConfig(raw, { stack: "dev", secretKeys, sourceRoot: SOURCE_ROOT });
         } catch (e) {
             expected = e as ConfigError;
         }
@@ -363,5 +394,20 @@ describe("npm run plan: failures", () => {
         const run = await runPlan(["--stack", "dev", "--apply"], root);
         assert.equal(run.code, 2);
         assert.match(run.err, /unknown argument "--apply"/);
+    });
+});
+
+describe("npm run plan on a stack file with a YAML syntax error", () => {
+    const file = path.join(REPO_ROOT_FOR_PLAN, "Pulumi.yamlerror.yaml");
+    after(() => fs.rmSync(file, { force: true }));
+
+    it("prints one line naming the file, line and column, and no stack trace", async () => {
+        fs.writeFileSync(file, "config:\n  mcp-aks:environment: dev\n  mcp-aks:cluster:\n    tier: [Free\n");
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+        const run = await runPlan(["--stack", "yamlerror"], root, { projectDir: REPO_ROOT_FOR_PLAN });
+        fs.rmSync(root, { recursive: true, force: true });
+        assert.equal(run.code, 1);
+        assert.match(run.err, /^plan: Pulumi\.yamlerror\.yaml: line 5, column 1: .+\n$/);
+        assert.doesNotMatch(run.err, /\n\s+at /);
     });
 });

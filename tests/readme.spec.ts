@@ -3,6 +3,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { environmentDefaults } from "../components/config-defaults";
+import * as YAML from "yaml";
+import { problemsOf, stateFor } from "./config-inputs";
 import { REPO_ROOT } from "./harness";
 
 const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
@@ -38,5 +40,23 @@ describe("README", () => {
         assert.match(ci, /^npm ci\b/m);
         assert.match(ci, /^npm test$/m);
         assert.match(readme, /npm ci && npm test/);
+    });
+});
+
+describe("README: the stack file examples it documents are valid", () => {
+    it("the YAML example of lists and numbers, written into Pulumi.prod.yaml, passes validation as a real deployment", () => {
+        const block = /### How `pulumi config set` stores values[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme);
+        assert.ok(block, "README has no YAML example in its config section");
+        const example = YAML.parse(block[1]).config as Record<string, unknown>;
+        const state = stateFor({ stack: "prod" });
+        Object.assign(state.config, example);
+        assert.deepEqual(problemsOf(state).map((p) => `${p.key}: ${p.allowed}`), []);
+    });
+
+    it("the shipped stack files pass once the documented steps are done (secrets set, prod's ranges replaced)", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const commands = stack === "prod" ? ["config set --path cluster.authorizedIpRanges[0] 20.1.0.0/16"] : [];
+            assert.deepEqual(problemsOf(stateFor({ stack, commands })).map((p) => `${p.key}: ${p.allowed}`), [], stack);
+        }
     });
 });

@@ -10,15 +10,27 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { StackConfig, adminPrincipals, sanitizeStackName } from "../config";
 import { azureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
-import { MCP_SERVER_SERVICE_ACCOUNT } from "../workload-identity";
+import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
+import { StackImages } from "./images";
 import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
 import { propagationWaitMs } from "./rbac-propagation";
 import { ClusterDataCollection, LogWorkspace } from "./monitoring";
 import { Registry } from "./registry";
 import { BUILT_IN_ROLES, scopedRoleAssignment } from "./role-assignment";
 import { SecretsVault } from "./vault";
+import { BackupStorage } from "./storage";
+
+/** What the workloads layer needs to run the Qdrant backup: plain values, no Azure SDK types. */
+export interface BackupTarget {
+    readonly identityClientId: pulumi.Output<string>;
+    readonly accountName: pulumi.Output<string>;
+    readonly containerName: pulumi.Output<string>;
+    readonly blobEndpoint: pulumi.Output<string>;
+    /** The federated credential and the role: the CronJob's first run must not race them. */
+    readonly dependencies: pulumi.Resource[];
+}
 
 export interface AzurePlatformArgs {
     /** The validated stack config. */
@@ -73,6 +85,10 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
+    /** The MCP server image in the stack's ACR; resolves once its build (or import) has finished. */
+    readonly mcpServerImage: pulumi.Output<string>;
+    /** The in-ACR reference of each configured third-party image (config `images`), once imported. */
+    readonly images: Readonly<Record<string, pulumi.Output<string>>>;
     readonly identityClientId: pulumi.Output<string>;
     readonly tenantId: pulumi.Output<string>;
     readonly vaultName: pulumi.Output<string>;
@@ -82,6 +98,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
     /** What the first MCP rollout must wait for: the federated credentials, the vault role and the secrets. */
     readonly workloadDependencies: pulumi.Resource[];
+    /** The snapshot storage and its identity; undefined when qdrant.backup.enabled is false. */
+    readonly backup?: BackupTarget;
 
     constructor(name: string, args: AzurePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:azure:AzurePlatform", name, {}, opts);
@@ -124,6 +142,17 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const registry = new Registry(
             `${name}-registry`,
             { resourceGroupName: group.name, location: cfg.location, registryName: uniqueNames.apply((n) => n.registry), sku: cfg.registry.sku, tags },
+            { parent: this },
+        );
+
+        // Builds and imports need only the registry, so they run while AKS is being created.
+        const images = new StackImages(
+            `${name}-images`,
+            {
+                registry: { subscriptionId: client.subscriptionId, resourceGroupName: group.name, registryName: registry.name, loginServer: registry.loginServer },
+                images: cfg.images,
+                mcpServer: cfg.mcpServer.source,
+            },
             { parent: this },
         );
 
@@ -214,6 +243,32 @@ export class AzurePlatform extends pulumi.ComponentResource {
             parent: this,
         });
 
+        if (cfg.qdrant.backup.enabled) {
+            const backup = new BackupStorage(
+                `${name}-backup`,
+                {
+                    resourceGroupName: group.name,
+                    location: cfg.location,
+                    accountName: uniqueNames.apply((n) => n.storageAccount),
+                    identityName: fixedNames.backupIdentity,
+                    production: cfg.environment === "prod",
+                    retentionDays: cfg.qdrant.backup.retentionDays,
+                    oidcIssuerUrl: cluster.oidcIssuerUrl,
+                    subject: { namespace: cfg.namespace, serviceAccount: QDRANT_BACKUP_SERVICE_ACCOUNT },
+                    subscriptionId: client.subscriptionId,
+                    tags,
+                },
+                { parent: this },
+            );
+            this.backup = {
+                identityClientId: backup.identityClientId,
+                accountName: backup.accountName,
+                containerName: backup.containerName,
+                blobEndpoint: backup.blobEndpoint,
+                dependencies: backup.dependencies,
+            };
+        }
+
         this.kubeconfig = clusterKubeconfig({
             resourceGroupName: group.name,
             clusterName: cluster.name,
@@ -238,6 +293,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
         this.clusterName = cluster.name;
         this.oidcIssuerUrl = cluster.oidcIssuerUrl;
         this.registryLoginServer = registry.loginServer;
+        this.mcpServerImage = images.mcpServer;
+        this.images = images.images;
         this.identityClientId = identity.clientId;
         this.tenantId = client.tenantId;
         this.vaultName = vault.name;

@@ -15,6 +15,8 @@ export const BUILT_IN_ROLES = {
     keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
     /** Full Kubernetes RBAC on an Entra ID + Azure RBAC cluster. */
     aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+    /** Read, write and delete blobs (data plane); granted on one container only. */
+    storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     /** Publish metrics to an Azure Monitor workspace's data collection rule. */
     monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
 } as const;

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { WorkloadConfig } from "./specs/common";
-import { defaultDenyPolicyManifest, mcpServerPolicyManifest, qdrantPolicyManifest } from "./specs/network-policies";
+import { defaultDenyPolicyManifest, mcpServerPolicyManifest, qdrantBackupPolicyManifest, qdrantPolicyManifest } from "./specs/network-policies";
 
 export interface NetworkPoliciesArgs {
     /** The validated stack config (namespace, endpoint source ranges). */
@@ -23,6 +23,9 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             new k8s.networking.v1.NetworkPolicy(`${name}-mcp-server`, mcpServerPolicyManifest(args.config), o),
             new k8s.networking.v1.NetworkPolicy(`${name}-qdrant`, qdrantPolicyManifest(args.config), o),
         ];
+        if (args.config.qdrant.backup.enabled) {
+            this.policies.push(new k8s.networking.v1.NetworkPolicy(`${name}-qdrant-backup`, qdrantBackupPolicyManifest(args.config), o));
+        }
         this.registerOutputs({ policyNames: this.policies.map((p) => p.metadata.name) });
     }
 }

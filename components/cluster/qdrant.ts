@@ -1,6 +1,7 @@
 /**
- * Qdrant: a single-node StatefulSet on zone-aware premium disks, reachable only inside the cluster and
- * only with the generated API key that it shares with the MCP server through one Secret.
+ * Qdrant: a StatefulSet on zone-aware premium disks (one node in dev; in prod a 3-node cluster spread over
+ * zones with a PDB), reachable only inside the cluster and only with the generated API key that it shares
+ * with the MCP server and the backup job through one Secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -10,6 +11,7 @@ import { NAMES } from "./specs/common";
 import {
     qdrantApiKeySecretManifest,
     qdrantHeadlessServiceManifest,
+    qdrantPodDisruptionBudgetManifest,
     qdrantServiceAccountManifest,
     qdrantServiceManifest,
     qdrantStatefulSetManifest,
@@ -19,6 +21,8 @@ import {
 export interface QdrantArgs {
     /** The validated stack config (namespace, qdrant, environment, zones). */
     readonly config: WorkloadConfig;
+    /** The in-ACR Qdrant image; an Output of its import, so the StatefulSet waits for the copy to exist. */
+    readonly image: pulumi.Input<string>;
     /** What every namespaced object waits for: the namespace, the priority class, the network policies. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -40,14 +44,17 @@ export class Qdrant extends pulumi.ComponentResource {
         // Alphanumeric: the key travels in an `api-key` HTTP header and in env vars, where symbols invite
         // quoting bugs; 48 characters of [A-Za-z0-9] are still ~285 bits.
         const apiKey = new random.RandomPassword(`${name}-api-key-value`, { length: 48, special: false }, { parent: this });
-        this.apiKeySecret = new k8s.core.v1.Secret(`${name}-api-key`, qdrantApiKeySecretManifest(cfg, apiKey.result), inNamespace);
+        const readOnlyKey = cfg.qdrant.readOnlyApiKey
+            ? new random.RandomPassword(`${name}-read-only-api-key-value`, { length: 48, special: false }, { parent: this }).result
+            : undefined;
+        this.apiKeySecret = new k8s.core.v1.Secret(`${name}-api-key`, qdrantApiKeySecretManifest(cfg, apiKey.result, readOnlyKey), inNamespace);
 
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage-class`, qdrantStorageClassManifest(cfg), { parent: this });
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, qdrantServiceAccountManifest(cfg), inNamespace);
         const headless = new k8s.core.v1.Service(`${name}-headless`, qdrantHeadlessServiceManifest(cfg), inNamespace);
         const service = new k8s.core.v1.Service(`${name}-service`, qdrantServiceManifest(cfg), inNamespace);
 
-        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, qdrantStatefulSetManifest(cfg), {
+        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, qdrantStatefulSetManifest(cfg, args.image), {
             parent: this,
             dependsOn: [...args.dependsOn, this.apiKeySecret, storageClass, serviceAccount, headless],
             // The vectors live on the claims, which the StatefulSet neither owns nor deletes (Retain
@@ -58,6 +65,9 @@ export class Qdrant extends pulumi.ComponentResource {
             // replacement would then collide with the abandoned StatefulSet of the same name.
             protect: cfg.environment === "prod",
         });
+
+        const pdb = qdrantPodDisruptionBudgetManifest(cfg);
+        if (pdb) new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, pdb, inNamespace);
 
         this.serviceName = service.metadata.name;
         this.apiKeySecretName = this.apiKeySecret.metadata.name;

@@ -12,6 +12,18 @@ import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
 import { SmokeTest } from "./smoke-test";
 import { mcpServerTargets } from "./specs/smoke-test";
+import { QdrantBackup } from "./qdrant-backup";
+import type { BackupTargetInputs } from "./specs/qdrant-backup";
+
+/** The snapshot target from the Azure layer, as plain inputs. */
+export interface QdrantBackupInputs {
+    /** Backup identity, tenant, blob endpoint and container. */
+    readonly target: BackupTargetInputs<pulumi.Input<string>>;
+    /** The curl image the backup job runs, as a reference in the stack's ACR. */
+    readonly image: pulumi.Input<string>;
+    /** Azure resources the first backup run must wait for (federated credential, role). */
+    readonly dependencies?: pulumi.Input<pulumi.Resource>[];
+}
 
 export interface McpWorkloadsArgs {
     /** Kubernetes provider for the cluster the stack made. */
@@ -24,12 +36,16 @@ export interface McpWorkloadsArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Name of the Key Vault that holds the API keys. */
     readonly vaultName: pulumi.Input<string>;
-    /** Fully resolved MCP server image reference (registry/repo:tag or @sha256 digest). */
+    /** MCP server image in the stack's ACR; an Output of its build or import, so the rollout waits for it. */
     readonly image: pulumi.Input<string>;
     /** Pinned image with sh and curl for the post-deploy smoke test. */
     readonly smokeTestImage: pulumi.Input<string>;
+    /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
+    readonly qdrantImage: pulumi.Input<string>;
     /** Azure resources the first MCP rollout must wait for (federated credential, Key Vault role, secrets). */
     readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
+    /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
+    readonly backup?: QdrantBackupInputs;
 }
 
 export class McpWorkloads extends pulumi.ComponentResource {
@@ -41,6 +57,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
     readonly serviceAccountName: pulumi.Output<string>;
     /** Name of the smoke-test Job of this update. */
     readonly smokeTestJobName: pulumi.Output<string>;
+    /** The backup CronJob's name; undefined without backups. */
+    readonly backupCronJobName?: pulumi.Output<string>;
 
     constructor(name: string, args: McpWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:cluster:McpWorkloads", name, {}, opts);
@@ -55,7 +73,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic.
         const guarded = [...namespaced, ...policies.policies];
 
-        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, dependsOn: guarded }, child);
+        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, image: args.qdrantImage, dependsOn: guarded }, child);
         const mcp = new McpServer(
             `${name}-mcp-server`,
             {
@@ -77,6 +95,20 @@ export class McpWorkloads extends pulumi.ComponentResource {
             { config: cfg, image: args.smokeTestImage, serverImage: args.image, targets: mcpServerTargets(cfg), dependsOn: [...guarded, ...mcp.rollout] },
             child,
         );
+        if (args.backup) {
+            const backup = new QdrantBackup(
+                `${name}-qdrant-backup`,
+                {
+                    config: cfg,
+                    image: args.backup.image,
+                    target: args.backup.target,
+                    dependsOn: guarded,
+                    runDependencies: [...(args.backup.dependencies ?? []), qdrant.apiKeySecret, qdrant.statefulSet],
+                },
+                child,
+            );
+            this.backupCronJobName = backup.cronJobName;
+        }
 
         this.namespace = namespace.name;
         this.smokeTestJobName = smokeTest.jobName;

@@ -3,8 +3,9 @@
  * so the spec builders run in tests without the Pulumi runtime.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
 import type { StackConfig } from "../../config";
-import { MCP_SERVER_SERVICE_ACCOUNT } from "../../workload-identity";
+import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../../workload-identity";
 
 /**
  * A string known now (tests pass plain strings, so the specs are plain objects) or only later (the program
@@ -21,6 +22,8 @@ export const PART_OF = "mcp-aks";
 export const MCP_PORT = 3000;
 export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
+/** Qdrant's peer-to-peer (Raft and shard transfer) port in cluster mode. */
+export const QDRANT_P2P_PORT = 6335;
 
 /** Fixed object names: index.ts, the client config and operators can rely on them. */
 export const NAMES = {
@@ -38,6 +41,14 @@ export const NAMES = {
     qdrantApiKeySecretKey: "api-key",
     qdrantStorageVolume: "qdrant-storage",
     qdrantSnapshotsVolume: "qdrant-snapshots",
+    /** Optional second key of the API key Secret: the read-only key (qdrant.readOnlyApiKey). */
+    qdrantReadOnlyApiKeySecretKey: "read-only-api-key",
+    qdrantBackup: "qdrant-backup",
+    qdrantBackupServiceAccount: QDRANT_BACKUP_SERVICE_ACCOUNT,
+    /** The backup and restore scripts (lib.sh, qdrant-backup.sh, qdrant-restore.sh). */
+    qdrantBackupScripts: "qdrant-backup-scripts",
+    /** Where the snapshots go and which nodes to ask: read by the CronJob and by the restore Job. */
+    qdrantBackupSettings: "qdrant-backup-settings",
     defaultDeny: "default-deny-all",
     /** The post-deploy smoke test: its pods' label, ConfigMap, NetworkPolicy and the prefix of its Job. */
     smokeTest: "mcp-smoke-test",
@@ -118,4 +129,19 @@ export function spreadConstraints(app: string, zoned: boolean, revisionLabel?: "
 /** True when the cluster spreads nodes over more than one availability zone. */
 export function isZoned(cfg: Pick<WorkloadConfig, "cluster">): boolean {
     return cfg.cluster.zones.length > 1;
+}
+
+/**
+ * A PodDisruptionBudget that lets exactly one of the workload's pods be evicted at a time: a drain always
+ * proceeds (never minAvailable = replicas, DESIGN.md pitfall 4) and never takes two pods at once. An
+ * already unhealthy pod (crash loop, stuck catching up) stays evictable: that costs no healthy replica,
+ * and otherwise it would use up the budget and block node drains and upgrades.
+ */
+export function oneAtATimePodDisruptionBudget(cfg: Pick<WorkloadConfig, "namespace">, app: string, component: string) {
+    return {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: app, namespace: cfg.namespace, labels: labels(app, component) },
+        spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(app) }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+    } satisfies k8s.types.input.policy.v1.PodDisruptionBudget;
 }

@@ -14,10 +14,12 @@ import {
     mcpServiceManifest,
 } from "./mcp-server";
 import { namespaceManifest, priorityClassManifest } from "./namespace";
+import { backupCronJobManifest, backupScriptsConfigMapManifest, backupServiceAccountManifest, backupSettingsConfigMapManifest } from "./qdrant-backup";
 import { networkPolicyManifests } from "./network-policies";
 import {
     qdrantApiKeySecretManifest,
     qdrantHeadlessServiceManifest,
+    qdrantPodDisruptionBudgetManifest,
     qdrantServiceAccountManifest,
     qdrantServiceManifest,
     qdrantStatefulSetManifest,
@@ -31,12 +33,27 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly identityClientId: S;
     readonly tenantId: S;
     readonly vaultName: S;
+    /** The MCP server image (the stack's build, or the configured image), in the stack's ACR. */
     readonly image: S;
+    /** The in-ACR copy of images.qdrant. */
+    readonly qdrantImage: S;
     readonly qdrantApiKey: S;
+    /** Client id of the backup identity. */
+    readonly backupIdentityClientId: S;
+    /** `https://<account>.blob.core.windows.net`. */
+    readonly blobEndpoint: S;
+    readonly backupContainer: S;
+    /** The curl image in the stack's ACR. */
+    readonly backupImage: S;
 }
 
 export function workloadManifests<S extends Str = string>(cfg: StackConfig, inputs: WorkloadInputs<S>) {
     const identity = { clientId: inputs.identityClientId, tenantId: inputs.tenantId };
+    const pdb = qdrantPodDisruptionBudgetManifest(cfg);
+    const target = { clientId: inputs.backupIdentityClientId, tenantId: inputs.tenantId, blobEndpoint: inputs.blobEndpoint, containerName: inputs.backupContainer };
+    const backup = cfg.qdrant.backup.enabled
+        ? [backupServiceAccountManifest(cfg, target), backupScriptsConfigMapManifest(cfg), backupSettingsConfigMapManifest(cfg, target), backupCronJobManifest(cfg, inputs.backupImage)]
+        : [];
     return [
         namespaceManifest(cfg),
         priorityClassManifest(cfg),
@@ -46,7 +63,9 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
         qdrantServiceAccountManifest(cfg),
         qdrantHeadlessServiceManifest(cfg),
         qdrantServiceManifest(cfg),
-        qdrantStatefulSetManifest(cfg),
+        qdrantStatefulSetManifest(cfg, inputs.qdrantImage),
+        ...(pdb ? [pdb] : []),
+        ...backup,
         mcpServiceAccountManifest(cfg, identity),
         mcpConfigMapManifest(cfg),
         mcpSecretProviderClassManifest(cfg, { ...identity, vaultName: inputs.vaultName }),

@@ -20,6 +20,7 @@ import {
     WorkloadConfig,
     isZoned,
     labels,
+    oneAtATimePodDisruptionBudget,
     priorityClassName,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
@@ -44,6 +45,11 @@ export const PRE_STOP_SLEEP_SECONDS = 15;
  * HTTP streams and for clients to resume on another replica before SIGKILL.
  */
 export const TERMINATION_GRACE_SECONDS = 120;
+/**
+ * How long the server drains after SIGTERM before cutting what is left: the grace period minus the preStop
+ * pause, less a margin so the server exits on its own well before the kubelet's SIGKILL.
+ */
+export const SHUTDOWN_TIMEOUT_SECONDS = TERMINATION_GRACE_SECONDS - PRE_STOP_SLEEP_SECONDS - 15;
 /** ClientIP affinity lifetime: the kube-proxy default (3 h), long enough for a working MCP session. */
 export const SESSION_AFFINITY_SECONDS = 10800;
 
@@ -62,6 +68,9 @@ export function mcpServerSettings(cfg: StackConfig): Record<string, string> {
         MCP_HOST: "0.0.0.0",
         QDRANT_URL: `http://${NAMES.qdrant}.${cfg.namespace}.svc.cluster.local:${QDRANT_HTTP_PORT}`,
         SQLITE_PATH: `${MCP_DATA_PATH}/crypto_docs.db`,
+        // Names only: which keys the server should find under MCP_SECRETS_PATH (its secrets_status tool).
+        MCP_API_KEYS: cfg.apiKeys.join(","),
+        MCP_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_SECONDS * 1000),
         // QDRANT_API_KEY is deliberately absent: it comes from the Qdrant key Secret (secretKeyRef).
     };
 }
@@ -193,8 +202,8 @@ function mcpContainerBase<S extends Str>(cfg: WorkloadConfig, image: S) {
 
 export function mcpServerPodSpec<S extends Str = string>(cfg: WorkloadConfig, image: S) {
     const base = mcpContainerBase(cfg, image);
-    const probe = (periodSeconds: number, failureThreshold: number, timeoutSeconds: number) => ({
-        httpGet: { path: "/health", port: "http" },
+    const probe = (path: "/health" | "/ready", periodSeconds: number, failureThreshold: number, timeoutSeconds: number) => ({
+        httpGet: { path, port: "http" },
         periodSeconds,
         failureThreshold,
         timeoutSeconds,
@@ -222,9 +231,12 @@ export function mcpServerPodSpec<S extends Str = string>(cfg: WorkloadConfig, im
                 name: NAMES.mcp,
                 ports: [{ name: "http", containerPort: MCP_PORT, protocol: "TCP" }],
                 // Loading the index can take a while; liveness and readiness start only after this passes.
-                startupProbe: probe(5, 60, 3),
-                readinessProbe: probe(10, 3, 3),
-                livenessProbe: probe(20, 3, 5),
+                startupProbe: probe("/health", 5, 60, 3),
+                // /ready also proves Qdrant answers with the shared API key, and fails while the server drains;
+                // /health (liveness) never depends on Qdrant, so a Qdrant outage takes pods out of the Service
+                // without restarting them.
+                readinessProbe: probe("/ready", 10, 3, 3),
+                livenessProbe: probe("/health", 20, 3, 5),
                 lifecycle: {
                     // The kubelet itself sleeps (K8s >= 1.30): no shell or `sleep` binary is needed in the
                     // image, nothing is exec'd into a read-only, capability-less container, and a distroless
@@ -314,19 +326,8 @@ export function mcpServiceManifest(cfg: Pick<WorkloadConfig, "namespace" | "endp
 }
 
 export function mcpPodDisruptionBudgetManifest(cfg: Pick<WorkloadConfig, "namespace">) {
-    return {
-        apiVersion: "policy/v1",
-        kind: "PodDisruptionBudget",
-        metadata: { name: NAMES.mcp, namespace: cfg.namespace, labels: labels(NAMES.mcp, MCP_COMPONENT) },
-        spec: {
-            // One pod at a time, whatever the HPA's count: with minReplicas 1 a drain still proceeds
-            // (DESIGN.md pitfall 4), and with more it never takes two replicas at once.
-            maxUnavailable: 1,
-            selector: { matchLabels: selectorLabels(NAMES.mcp) },
-            // A crash-looping pod is not "healthy" and would otherwise use up the budget and block drains.
-            unhealthyPodEvictionPolicy: "AlwaysAllow",
-        },
-    } satisfies k8s.types.input.policy.v1.PodDisruptionBudget;
+    // One pod at a time, whatever the HPA's count: with minReplicas 1 a drain still proceeds.
+    return oneAtATimePodDisruptionBudget(cfg, NAMES.mcp, MCP_COMPONENT);
 }
 
 export function mcpHorizontalPodAutoscalerManifest(cfg: Pick<WorkloadConfig, "namespace" | "mcpServer">) {

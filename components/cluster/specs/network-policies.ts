@@ -3,7 +3,8 @@
  * server and Qdrant need. Enforced by Cilium (DESIGN.md "Network policy").
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { MCP_PORT, NAMES, PART_OF, QDRANT_GRPC_PORT, QDRANT_HTTP_PORT, WorkloadConfig, selectorLabels } from "./common";
+import { MCP_PORT, NAMES, PART_OF, QDRANT_GRPC_PORT, QDRANT_HTTP_PORT, QDRANT_P2P_PORT, WorkloadConfig, selectorLabels } from "./common";
+import { isQdrantCluster } from "./qdrant";
 
 /** RFC 1918, CGNAT (RFC 6598) and link-local (IMDS at 169.254.169.254): never reachable as "the internet". */
 export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
@@ -34,6 +35,17 @@ export function dnsEgressRule() {
         ],
     };
 }
+
+/**
+ * HTTPS to public addresses only (LLM APIs, Entra ID's token endpoint, Blob storage), so a compromised pod
+ * cannot reach the VNet, the node or IMDS. Plain NetworkPolicies cannot name FQDNs.
+ */
+export function publicHttpsEgressRule() {
+    return { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: [{ protocol: "TCP", port: 443 }] };
+}
+
+const qdrantPods = () => ({ podSelector: { matchLabels: selectorLabels(NAMES.qdrant) } });
+const p2pPort = () => [{ protocol: "TCP", port: QDRANT_P2P_PORT }];
 
 const qdrantPorts = () => [
     { protocol: "TCP", port: QDRANT_HTTP_PORT },
@@ -69,16 +81,17 @@ export function mcpServerPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | 
             ],
             egress: [
                 dnsEgressRule(),
-                { to: [{ podSelector: { matchLabels: selectorLabels(NAMES.qdrant) } }], ports: qdrantPorts() },
-                // LLM APIs, Tavily and the Entra ID token exchange of workload identity: HTTPS to public
-                // addresses only, so a compromised pod cannot reach the VNet, the node or IMDS.
-                { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: [{ protocol: "TCP", port: 443 }] },
+                { to: [qdrantPods()], ports: qdrantPorts() },
+                // LLM APIs, Tavily and the Entra ID token exchange of workload identity.
+                publicHttpsEgressRule(),
             ],
         },
     } satisfies k8s.types.input.networking.v1.NetworkPolicy;
 }
 
-export function qdrantPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">) {
+export function qdrantPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | "qdrant">) {
+    const cluster = isQdrantCluster(cfg);
+    const backup = cfg.qdrant.backup.enabled;
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
@@ -86,13 +99,38 @@ export function qdrantPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">) {
         spec: {
             podSelector: { matchLabels: selectorLabels(NAMES.qdrant) },
             policyTypes: ["Ingress", "Egress"],
-            // Only MCP server pods of this namespace (a bare podSelector never matches other namespaces).
-            ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(NAMES.mcp) } }], ports: qdrantPorts() }],
-            egress: [dnsEgressRule()],
+            ingress: [
+                // Only MCP server pods of this namespace (a bare podSelector never matches other namespaces).
+                { from: [{ podSelector: { matchLabels: selectorLabels(NAMES.mcp) } }], ports: qdrantPorts() },
+                // The backup and restore jobs use the REST API only.
+                ...(backup ? [{ from: [{ podSelector: { matchLabels: selectorLabels(NAMES.qdrantBackup) } }], ports: [{ protocol: "TCP", port: QDRANT_HTTP_PORT }] }] : []),
+                // Raft and shard transfers: between Qdrant pods only, on the p2p port only.
+                ...(cluster ? [{ from: [qdrantPods()], ports: p2pPort() }] : []),
+            ],
+            egress: [dnsEgressRule(), ...(cluster ? [{ to: [qdrantPods()], ports: p2pPort() }] : [])],
         },
     } satisfies k8s.types.input.networking.v1.NetworkPolicy;
 }
 
-export function networkPolicyManifests(cfg: Pick<WorkloadConfig, "namespace" | "endpoint">) {
-    return [defaultDenyPolicyManifest(cfg), mcpServerPolicyManifest(cfg), qdrantPolicyManifest(cfg)];
+/** The backup and restore pods: DNS, Qdrant's REST port on every node, HTTPS to Entra ID and Blob; no ingress. */
+export function qdrantBackupPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">) {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: meta(cfg, NAMES.qdrantBackup),
+        spec: {
+            podSelector: { matchLabels: selectorLabels(NAMES.qdrantBackup) },
+            policyTypes: ["Ingress", "Egress"],
+            egress: [dnsEgressRule(), { to: [qdrantPods()], ports: [{ protocol: "TCP", port: QDRANT_HTTP_PORT }] }, publicHttpsEgressRule()],
+        },
+    } satisfies k8s.types.input.networking.v1.NetworkPolicy;
+}
+
+export function networkPolicyManifests(cfg: Pick<WorkloadConfig, "namespace" | "endpoint" | "qdrant">) {
+    return [
+        defaultDenyPolicyManifest(cfg),
+        mcpServerPolicyManifest(cfg),
+        qdrantPolicyManifest(cfg),
+        ...(cfg.qdrant.backup.enabled ? [qdrantBackupPolicyManifest(cfg)] : []),
+    ];
 }
