@@ -27,6 +27,7 @@ export function createStack(config: StackConfig) {
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
         qdrantImage: platform.images.qdrant,
+        smokeTestImage: platform.images.curl,
         backup: platform.backup && {
             target: {
                 clientId: platform.backup.identityClientId,
@@ -58,6 +59,7 @@ export function createStack(config: StackConfig) {
         kubeconfig: pulumi.secret(platform.kubeconfig),
         namespace: workloads.namespace,
         qdrantServiceName: workloads.qdrantServiceName,
+        smokeTestJob: workloads.smokeTestJobName,
         qdrant: {
             replicas: config.qdrant.replicas,
             replicationFactor: config.qdrant.replicationFactor,

@@ -174,6 +174,17 @@ export const validateKeyVaultPurgeProtectionInProd = forType("keyvault", "Vault"
 /** A resource id inside a resource group: /subscriptions/<id>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>... */
 const RESOURCE_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i;
 
+/** A resource group itself: /subscriptions/<id>/resourceGroups/<rg>, nothing below it. */
+const RESOURCE_GROUP_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/?$/i;
+
+/**
+ * Azure Kubernetes Service RBAC Cluster Admin (built-in, same GUID in every tenant; the program's copy is
+ * BUILT_IN_ROLES.aksRbacClusterAdmin, and a test keeps the two equal). The only role allowed on a resource
+ * group: granted on the cluster it would be made seconds before the first Kubernetes call and race Azure
+ * RBAC propagation (minutes); on the stack's own group it is made while the cluster is still being created.
+ */
+export const AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
+
 export const validateRoleAssignmentPrincipalType = forType("authorization", "RoleAssignment", (props, args, report) => {
     const type = at(props, "principalType");
     if (isUnknown(type)) return;
@@ -189,11 +200,16 @@ export const validateRoleAssignmentResourceScope = forType("authorization", "Rol
     const scope = at(props, "scope");
     // An unknown scope (the id of a resource not created yet) is judged before the assignment is created.
     if (isUnknown(scope) || scope === undefined) return;
+    if (typeof scope === "string" && RESOURCE_GROUP_SCOPE.test(scope)) {
+        const role = at(props, "roleDefinitionId");
+        if (isUnknown(role)) return;
+        if (typeof role === "string" && role.toLowerCase().endsWith(`/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`)) return;
+    }
     if (typeof scope !== "string" || !RESOURCE_SCOPE.test(scope)) {
         report(
             `Role assignment "${args.name}" is scoped to "${String(scope)}", not to a single resource: a grant on a subscription or ` +
                 "resource group reaches every present and future resource in it. Scope it to the resource id (e.g. the registry for " +
-                "AcrPull, the vault for Key Vault Secrets User).",
+                "AcrPull, the vault for Key Vault Secrets User); only AKS RBAC Cluster Admin may be granted on the stack's resource group.",
         );
     }
 });

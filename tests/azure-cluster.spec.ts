@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { clusterSpec, SYSTEM_POOL_TAINT } from "../components/azure/cluster";
 import { parseStackConfig } from "../components/config";
 import { SOURCE_ROOT } from "./fixtures";
-import { stackRawConfig } from "./harness";
+import { PLACEHOLDER, stackRawConfig } from "./harness";
 
 function specFor(stack: "dev" | "prod") {
     const { raw, secretKeys } = stackRawConfig(stack);
@@ -18,7 +18,7 @@ describe("AKS cluster spec (pure)", () => {
                 assert.equal(spec.oidcIssuerProfile.enabled, true);
                 assert.equal(spec.securityProfile.workloadIdentity.enabled, true);
                 assert.equal(spec.disableLocalAccounts, true);
-                assert.deepEqual(spec.aadProfile, { managed: true, enableAzureRBAC: true, tenantID: "tenant" });
+                assert.deepEqual(spec.aadProfile, { managed: true, enableAzureRBAC: true, tenantID: "tenant", adminGroupObjectIDs: [PLACEHOLDER.adminGroupObjectId] });
             });
             it("network: Azure CNI overlay with Cilium as dataplane and policy engine", () => {
                 assert.equal(spec.networkProfile.networkPlugin, "azure");

@@ -24,7 +24,7 @@ export const BUILT_IN_ROLES = {
 export type PrincipalType = "User" | "ServicePrincipal" | "Group";
 
 export interface ScopedRoleAssignmentArgs {
-    /** Resource id the role applies to: one resource, never a subscription or resource group. */
+    /** Resource id the role applies to: one resource (cluster admins: the stack's own resource group, see clusterAdminGrants). */
     readonly scope: pulumi.Input<string>;
     /** Object id of the principal that receives the role. */
     readonly principalId: pulumi.Input<string>;

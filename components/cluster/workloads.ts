@@ -11,6 +11,8 @@ import { McpServer } from "./mcp-server";
 import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
+import { SmokeTest } from "./smoke-test";
+import { mcpServerTargets } from "./specs/smoke-test";
 import { QdrantBackup } from "./qdrant-backup";
 import type { BackupTargetInputs } from "./specs/qdrant-backup";
 
@@ -45,6 +47,8 @@ export interface McpWorkloadsArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Name of the Key Vault that holds the API keys. */
     readonly vaultName: pulumi.Input<string>;
+    /** Pinned image with sh and curl for the post-deploy smoke test. */
+    readonly smokeTestImage: pulumi.Input<string>;
     /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
     readonly qdrantImage: pulumi.Input<string>;
     /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
@@ -56,6 +60,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
     readonly qdrantServiceName: pulumi.Output<string>;
     /** Each server's Service, in name order: what the edge routes `/mcp/<name>` to and `npm run connect` forwards. */
     readonly servers: pulumi.Output<ServerTarget[]>;
+    /** Name of the smoke-test Job of this update. */
+    readonly smokeTestJobName: pulumi.Output<string>;
     /** The backup CronJob's name; undefined without backups. */
     readonly backupCronJobName?: pulumi.Output<string>;
 
@@ -73,6 +79,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         const guarded = [...namespaced, ...policies.policies];
 
         const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, image: args.qdrantImage, dependsOn: guarded }, child);
+        const rollouts: pulumi.Resource[] = [];
         const targets = mcpServerList(cfg).map((server) => {
             const inputs = args.servers[server.name];
             if (!inputs) throw new Error(`McpWorkloads: no identity or image for MCP server "${server.name}"`);
@@ -92,11 +99,19 @@ export class McpWorkloads extends pulumi.ComponentResource {
                 },
                 child,
             );
+            rollouts.push(...mcp.rollout);
             return pulumi
                 .all([mcp.serviceName, namespace.name])
                 .apply(([service, ns]): ServerTarget => ({ name: server.name, namespace: ns, service, port: server.port, path: server.path }));
         });
 
+        // Last: `pulumi up` succeeds only once every server answers health, initialize and tools/list.
+        const serverImages = Object.fromEntries(mcpServerList(cfg).map((server) => [server.name, args.servers[server.name].image]));
+        const smokeTest = new SmokeTest(
+            `${name}-smoke-test`,
+            { config: cfg, image: args.smokeTestImage, serverImages, targets: mcpServerTargets(cfg), dependsOn: [...guarded, ...rollouts] },
+            child,
+        );
         if (args.backup) {
             const backup = new QdrantBackup(
                 `${name}-qdrant-backup`,
@@ -115,6 +130,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         this.namespace = namespace.name;
         this.qdrantServiceName = qdrant.serviceName;
         this.servers = pulumi.all(targets);
-        this.registerOutputs({ namespace: this.namespace, qdrantServiceName: this.qdrantServiceName, servers: this.servers });
+        this.smokeTestJobName = smokeTest.jobName;
+        this.registerOutputs({ namespace: this.namespace, qdrantServiceName: this.qdrantServiceName, servers: this.servers, smokeTestJobName: this.smokeTestJobName });
     }
 }
