@@ -9,6 +9,7 @@ import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads } from "./cluster/workloads";
 import { resolveImage } from "./image";
 import { clientConfigs, defaultServerName, STACK_OUTPUTS } from "./client-config";
+import { estimateCost } from "./cost";
 
 export function createStack(config: StackConfig) {
     const platform = new AzurePlatform("platform", { config });
@@ -18,6 +19,7 @@ export function createStack(config: StackConfig) {
         identityClientId: platform.identityClientId,
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
+        dataResourceGroupName: platform.dataResourceGroupName,
         image: platform.registryLoginServer.apply((server) => resolveImage(config.mcpServer.image, server)),
         azureDependencies: platform.workloadDependencies,
         backup: platform.backup && {
@@ -40,6 +42,7 @@ export function createStack(config: StackConfig) {
     return {
         environment: config.environment,
         resourceGroupName: platform.resourceGroupName,
+        dataResourceGroupName: platform.dataResourceGroupName,
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         acrLoginServer: platform.registryLoginServer,
@@ -64,6 +67,8 @@ export function createStack(config: StackConfig) {
             identityClientId: platform.backup.identityClientId,
             cronJob: workloads.backupCronJobName,
         },
+        // List-price estimate from the declared config (components/cost.ts); README "Cost" shows the same numbers.
+        costEstimate: estimateCost(config),
         [STACK_OUTPUTS.endpoint]: workloads.endpointUrl,
         [STACK_OUTPUTS.servers]: servers,
         [STACK_OUTPUTS.clientConfig]: clientConfig,

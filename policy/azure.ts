@@ -185,10 +185,25 @@ export const validateRoleAssignmentPrincipalType = forType("authorization", "Rol
     }
 });
 
+const GROUP_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/?$/i;
+
+/** Config of role-assignment-resource-scope: resource groups dedicated to one purpose, by name suffix. */
+export interface RoleScopeConfig {
+    readonly dedicatedResourceGroupSuffixes?: string[];
+}
+/**
+ * The stack's data group (`rg-<prefix>-<stack>-data`) holds only Qdrant's disks; the AKS control plane must
+ * create disks there, which no single-resource scope allows before the disks exist.
+ */
+export const DEFAULT_DEDICATED_GROUP_SUFFIXES = ["-data"];
+
 export const validateRoleAssignmentResourceScope = forType("authorization", "RoleAssignment", (props, args, report) => {
     const scope = at(props, "scope");
     // An unknown scope (the id of a resource not created yet) is judged before the assignment is created.
     if (isUnknown(scope) || scope === undefined) return;
+    const suffixes = args.getConfig<RoleScopeConfig>().dedicatedResourceGroupSuffixes ?? DEFAULT_DEDICATED_GROUP_SUFFIXES;
+    const group = typeof scope === "string" ? GROUP_SCOPE.exec(scope)?.[1] : undefined;
+    if (group !== undefined && suffixes.some((suffix) => group.toLowerCase().endsWith(suffix.toLowerCase()))) return;
     if (typeof scope !== "string" || !RESOURCE_SCOPE.test(scope)) {
         report(
             `Role assignment "${args.name}" is scoped to "${String(scope)}", not to a single resource: a grant on a subscription or ` +
@@ -298,8 +313,21 @@ export const roleAssignmentPrincipalType = policy(
 export const roleAssignmentResourceScope = policy(
     "role-assignment-resource-scope",
     "Role assignments are scoped to a single resource, never to a subscription, management group or resource group, so each grant reaches only what its holder needs.",
-    "Use the target resource's id as the scope (/subscriptions/.../resourceGroups/.../providers/...).",
+    "Use the target resource's id as the scope (/subscriptions/.../resourceGroups/.../providers/...); a resource group " +
+        "dedicated to one purpose (default: names ending in -data) may be listed in dedicatedResourceGroupSuffixes.",
     validateRoleAssignmentResourceScope,
+    {
+        configSchema: {
+            properties: {
+                dedicatedResourceGroupSuffixes: {
+                    type: "array",
+                    items: { type: "string" },
+                    default: DEFAULT_DEDICATED_GROUP_SUFFIXES,
+                    description: "Name suffixes of resource groups that hold one kind of resource and may be a grant's scope.",
+                },
+            },
+        },
+    },
 );
 
 export const azurePolicies: ResourceValidationPolicy[] = [

@@ -90,12 +90,15 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("every role assignment has a principalType and a deterministic GUID name", () => {
             const roles = ev.ofType(T.role);
-            // AcrPull, Key Vault Secrets User, AKS admin, and the backup's Storage Blob Data Contributor.
-            assert.equal(roles.length, 4);
+            // AcrPull, Key Vault Secrets User, AKS admin, the backup's Storage Blob Data Contributor, and the
+            // control plane's Contributor on the data group.
+            assert.equal(roles.length, 5);
+            const dataGroup = ev.one("azure-native:resources:ResourceGroup", "platform-data-rg");
             for (const r of roles) {
                 assert.ok(r.inputs.principalType, r.name);
                 assert.equal(r.inputs.roleAssignmentName, roleAssignmentName(r.inputs.scope, r.inputs.principalId, r.inputs.roleDefinitionId), r.name);
-                assert.match(r.inputs.scope, /\/providers\/Microsoft\./, `${r.name} is scoped to one resource`);
+                // One resource, or the resource group dedicated to Qdrant's disks; never the stack's group or wider.
+                assert.ok(/\/providers\/Microsoft\./.test(r.inputs.scope) || r.inputs.scope === dataGroup.id, `${r.name} is scoped to one resource or the data group`);
             }
         });
 

@@ -33,6 +33,7 @@ export const FILL: Record<string, string> = {
     "<your-cidr>": "20.50.0.0/16",
     "<your-office-or-runner-cidr>": "20.50.0.0/16",
     "<client-cidr>": "20.60.0.0/16",
+    "<oncall@your-org>": "oncall@contoso.com",
 };
 
 export function fill(placeholder: string): string {

@@ -42,6 +42,8 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly backupContainer: S;
     /** The curl image in the stack's ACR. */
     readonly backupImage: S;
+    /** The stack-owned resource group for Qdrant's disks. */
+    readonly dataResourceGroup: S;
 }
 
 export function workloadManifests<S extends Str = string>(cfg: StackConfig, inputs: WorkloadInputs<S>) {
@@ -55,7 +57,7 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
         namespaceManifest(cfg),
         priorityClassManifest(cfg),
         ...networkPolicyManifests(cfg),
-        qdrantStorageClassManifest(cfg),
+        qdrantStorageClassManifest(cfg, inputs.dataResourceGroup),
         qdrantApiKeySecretManifest(cfg, inputs.qdrantApiKey),
         qdrantServiceAccountManifest(cfg),
         qdrantHeadlessServiceManifest(cfg),
