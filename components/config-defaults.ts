@@ -24,6 +24,19 @@ export const DEFAULT_MCP_SETTINGS: Record<string, string> = {
     MCP_RESPONSE_METADATA: "true",
 };
 
+/**
+ * Third-party images, each imported into the stack's ACR and run from there by the same digest (a
+ * multi-architecture index digest, so the same reference serves amd64 and arm64 nodes). Bump a version by
+ * replacing tag and digest together; `docker buildx imagetools inspect <image>:<tag>` prints the digest.
+ */
+export const DEFAULT_IMAGES: Record<string, string> = {
+    // The -unprivileged build runs as uid/gid 1000 instead of root, which Pod Security "restricted"
+    // requires; v1.19.2 is the newest release with that variant at the time of writing.
+    qdrant: "docker.io/qdrant/qdrant:v1.19.2-unprivileged@sha256:efb96a9425a90d2d5a1a0a474156280df1892dcdf1af3e8515bd2589b1bfd88b",
+    // A small curl (runs as uid 100, curl_user) for the smoke test and backup jobs.
+    curl: "docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
+};
+
 /** The defaults as plain data (the shape of the stack config), deep-merged under what the stack sets. */
 export function environmentDefaults(environment: Environment): Record<string, unknown> {
     const prod = environment === "prod";
@@ -69,8 +82,10 @@ export function environmentDefaults(environment: Environment): Record<string, un
             purgeProtection: prod,
         },
         namespace: "mcp-server",
+        images: { ...DEFAULT_IMAGES },
         mcpServer: {
-            image: "mcp-server:1.0.0",
+            // The reference server in this repo, built in ACR Tasks; the Dockerfile path is relative to it.
+            build: { context: "server", dockerfile: "Dockerfile" },
             minReplicas: prod ? 2 : 1,
             maxReplicas: prod ? 10 : 3,
             resources: {
@@ -107,9 +122,7 @@ export function environmentDefaults(environment: Environment): Record<string, un
         // The cost targets (DESIGN.md): notify at 80% and 100% of actual spend and when the forecast passes 100%.
         budget: { amount: prod ? 700 : 110, actualPercent: [80, 100], forecastPercent: [100] },
         qdrant: {
-            // The -unprivileged build runs as uid/gid 1000 instead of root, which Pod Security "restricted"
-            // requires; v1.19.2 is the newest release with that variant at the time of writing.
-            image: "qdrant/qdrant:v1.19.2-unprivileged",
+            // The image is images.qdrant.
             storageSize: prod ? "50Gi" : "10Gi",
             resources: {
                 requests: { cpu: prod ? "500m" : "250m", memory: "1Gi" },
@@ -127,9 +140,6 @@ export function environmentDefaults(environment: Environment): Record<string, un
                 // Hourly in prod for the 1-hour RPO (seeds/004); daily in dev. Minute 17 avoids the top of the hour.
                 schedule: prod ? "17 * * * *" : "17 3 * * *",
                 retentionDays: prod ? 7 : 3,
-                // The upstream curlimages/curl image (Alpine, busybox sh), imported into the stack's ACR under the
-                // same repository name (README "Backups and restore"); a reference with a host is used as it is.
-                image: "curlimages/curl:8.11.1",
             },
         },
     };

@@ -19,11 +19,27 @@ import { capacityShortfalls, maxEphemeralOsDiskGB, VM_SIZES, WorkloadDemand } fr
 import { DEFAULT_MCP_SETTINGS, ENVIRONMENTS, Environment, environmentDefaults } from "./config-defaults";
 import { andThen, cliPath, coerce, HIDDEN, isPlainObject, kindOf, looksSecret, nodeAt, objectKeys, parseCliPath, PathSegment, rmCommand, setCommand, showValue, unwrap, yamlFix } from "./config-fix";
 import { azureNames, nameViolations, keyVaultSecretName, NameStem, NAME_RULES, SUFFIX_PLACEHOLDER } from "./naming";
+import { gitBuildTag, hasRegistryHost, isContainedRelativePath, isGitContext, isPinnedGitContext, localBuildTag, parseImageRef } from "./image";
 
 export { Environment } from "./config-defaults";
 
 /** The Pulumi project name, which is also the config namespace (`mcp-aks:cluster`). */
 export const PROJECT = "mcp-aks";
+
+/** The repository root: where Pulumi.yaml lives and where relative build contexts resolve. */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** The ACR repository the stack's own MCP server build pushes to. */
+export const MCP_SERVER_REPOSITORY = "mcp-server";
+
+/** Where the MCP server image comes from, resolved from `mcpServer.build` or `mcpServer.image`. */
+export type McpImageSource =
+    /** Built in ACR Tasks from a local directory or a pinned git URL; `tag` is a hash of that source. */
+    | { readonly kind: "build"; readonly context: string; readonly dockerfile: string; readonly git: boolean; readonly repository: string; readonly tag: string }
+    /** Already in the stack's ACR (`repo:tag` or `repo@sha256:...`, pushed by something else). */
+    | { readonly kind: "registry"; readonly ref: string }
+    /** Elsewhere, pinned by digest: imported into the stack's ACR like the third-party images. */
+    | { readonly kind: "import"; readonly upstream: string };
 
 /**
  * A secret config value. It cannot be printed, logged or serialised by accident: only reveal() gives
@@ -114,9 +130,15 @@ export interface StackConfig {
     /** The API key values by env var name. */
     readonly secrets: Readonly<Record<string, SecretValue>>;
     readonly namespace: string;
+    /** Third-party images by name: upstream references pinned by digest, imported into the stack's ACR. */
+    readonly images: Readonly<Record<string, string>>;
     readonly mcpServer: {
-        /** `repo:tag` or `repo@sha256:...` in the stack's ACR, or a full reference with a registry host. */
-        readonly image: string;
+        /** Build context (local directory relative to the repo root, or pinned git URL) and Dockerfile. */
+        readonly build?: { readonly context: string; readonly dockerfile: string };
+        /** An existing image: `repo:tag`/`repo@sha256:...` in the stack's ACR, or `host/repo:tag@sha256:...` to import. */
+        readonly image?: string;
+        /** Where the image comes from, resolved from build or image; the tag of a build is known here. */
+        readonly source: McpImageSource;
         readonly minReplicas: number;
         readonly maxReplicas: number;
         readonly resources: ResourcesConfig;
@@ -135,7 +157,6 @@ export interface StackConfig {
         readonly idleTimeoutMinutes: number;
     };
     readonly qdrant: {
-        readonly image: string;
         readonly storageSize: string;
         readonly resources: ResourcesConfig;
         /** Qdrant nodes: 1 (single node) or 3+ (cluster mode, one per node, spread over zones). */
@@ -172,8 +193,6 @@ export interface QdrantBackupConfig {
     readonly schedule: string;
     /** Days a snapshot blob is kept before the lifecycle rule deletes it. */
     readonly retentionDays: number;
-    /** The small curl image the backup and restore jobs run on (repository in the stack's ACR, or a full reference). */
-    readonly image: string;
 }
 
 /** One problem with the stack config, in the words the error message uses. */
@@ -328,6 +347,15 @@ const pinnedImage = text(IMAGE_REF, "an image reference pinned by tag or digest,
     allowedText("an image pinned by a tag other than latest, or by digest (repo@sha256:...)"),
 );
 
+/** Upstream references are imported by digest; the tag names the version for people and the ACR copy. */
+const upstreamImage = text(IMAGE_REF, "an upstream image with registry host, tag and digest, such as docker.io/qdrant/qdrant:v1.19.2-unprivileged@sha256:<64 hex>").refine(
+    (ref) => {
+        const parsed = parseImageRef(ref);
+        return parsed.host.includes(".") && parsed.tag !== undefined && parsed.tag !== "latest" && parsed.digest !== undefined;
+    },
+    allowedText("an upstream image with a registry host (docker.io, ghcr.io, ...), a version tag and @sha256:<digest>, such as docker.io/curlimages/curl:8.11.1@sha256:<64 hex>"),
+);
+
 const schema = z.strictObject({
     environment: oneOf(ENVIRONMENTS as unknown as readonly [Environment, ...Environment[]]),
     // Checked against components/azure-regions.ts by ruleProblems, which can suggest the name meant.
@@ -359,8 +387,19 @@ const schema = z.strictObject({
         purgeProtection: bool(),
     }),
     namespace: text(K8S_NAME, "a Kubernetes namespace name (lowercase letters, digits, '-')").refine((n) => n.length <= 63, allowedText("at most 63 characters")),
+    images: z.record(
+        text(/^[a-z][a-z0-9-]{0,30}$/, "image names of lowercase letters, digits and '-', such as qdrant"),
+        upstreamImage,
+        allowedText("a map of image names to upstream references pinned by digest"),
+    ),
     mcpServer: z.strictObject({
-        image: pinnedImage,
+        build: z
+            .strictObject({
+                context: z.string(allowedText("a directory relative to the repo root, such as server, or a git URL")).min(1, allowedText("a directory relative to the repo root, such as server")),
+                dockerfile: z.string(allowedText("a Dockerfile path relative to the context, such as Dockerfile")).min(1, allowedText("a Dockerfile path such as Dockerfile")),
+            })
+            .optional(),
+        image: pinnedImage.optional(),
         minReplicas: int(1, 50),
         maxReplicas: int(1, 100),
         resources,
@@ -376,7 +415,6 @@ const schema = z.strictObject({
         idleTimeoutMinutes: int(4, 30),
     }),
     qdrant: z.strictObject({
-        image: pinnedImage,
         storageSize: positive(MEMORY_QUANTITY, "a size such as 10Gi"),
         resources,
         // Raft needs a majority: 2 nodes tolerate no loss, so 2 is refused; 1 is the single-node mode.
@@ -389,7 +427,6 @@ const schema = z.strictObject({
             schedule: text(CRON_SCHEDULE, "a five-field cron schedule such as \"17 * * * *\" (UTC)"),
             // The lifecycle rule's daysAfterModificationGreaterThan; Azure allows 0-99999, and 0 would delete each snapshot a day after upload.
             retentionDays: int(1, 3650),
-            image: pinnedImage,
         }),
     }),
     maintenance: z.strictObject({ autoUpgrade: maintenanceWindow, nodeOsUpgrade: maintenanceWindow }),
@@ -450,6 +487,8 @@ export interface ParseOptions {
      * offline evaluations (tests, `npm run plan`) use as stand-ins for the user's own ranges.
      */
     readonly deployment?: boolean;
+    /** Where local build contexts resolve (default: the repo root). */
+    readonly sourceRoot?: string;
 }
 
 type Path = readonly PathSegment[];
@@ -733,6 +772,9 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     Object.assign(ctx.user, user);
     // Coerced before the merge, so that JSON text for an object (`--path cluster.network '{}'`) merges like one.
     const merged = coerce(schema, deepMerge(ctx.defaults, coerce(schema, { ...user, environment }))) as Record<string, unknown>;
+    // An image the stack sets replaces the default build; setting both is reported by mcpImageSource.
+    const userMcp = isPlainObject(user.mcpServer) ? user.mcpServer : {};
+    if (userMcp.image !== undefined && userMcp.build === undefined && isPlainObject(merged.mcpServer)) delete merged.mcpServer.build;
     const cfg = schemaProblems(ctx, merged, problems);
     if (!cfg) throw new ConfigError(stack, problems.list);
 
@@ -741,12 +783,16 @@ export function parseStackConfig(raw: RawConfig, options: ParseOptions): StackCo
     for (const p of nestedSecretProblems(cfg, ctx)) problems.add(p, { independent: true });
     for (const p of nameProblems(cfg, ctx)) problems.add(p);
     for (const p of capacityProblems(cfg, ctx)) problems.add(p);
+    for (const p of importProblems(cfg, ctx)) problems.add(p);
+    const image = mcpImageSource(cfg, ctx, options.sourceRoot ?? REPO_ROOT);
+    if ("problem" in image) problems.add(image.problem);
 
-    if (problems.list.length > 0) throw new ConfigError(stack, problems.list);
+    if (problems.list.length > 0 || !("source" in image)) throw new ConfigError(stack, problems.list);
 
     const secrets: Record<string, SecretValue> = {};
     for (const name of cfg.apiKeys) secrets[name] = new SecretValue(secretValues[name].raw);
-    return deepFreeze({ ...cfg, project, stack, environment, secrets }) as StackConfig;
+    const mcpServer = { ...cfg.mcpServer, source: image.source };
+    return deepFreeze({ ...cfg, mcpServer, project, stack, environment, secrets }) as StackConfig;
 }
 
 /** Lowercase letters and digits of the stack name: the part of Azure names that identifies the stack. */
@@ -833,7 +879,7 @@ function pools(cfg: ParsedConfig): Array<[Path, ParsedConfig["cluster"]["systemP
  * The pods each workload runs at its maximum, with their requests. A component that adds pods (Qdrant
  * replicas, the edge, more MCP servers) adds its entry here; the capacity check covers it with no more work.
  */
-export function stackWorkloads(cfg: Pick<StackConfig, "mcpServer" | "qdrant">): WorkloadDemand[] {
+export function stackWorkloads(cfg: { readonly mcpServer: Pick<StackConfig["mcpServer"], "maxReplicas" | "resources">; readonly qdrant: Pick<StackConfig["qdrant"], "replicas" | "resources"> }): WorkloadDemand[] {
     const req = (r: ResourcesConfig["requests"]) => ({ cpuMillis: quantityValue(r.cpu), memoryMiB: quantityValue(r.memory) });
     return [
         { name: "mcp-server", replicas: cfg.mcpServer.maxReplicas, ...req(cfg.mcpServer.resources.requests), key: "mcpServer.maxReplicas", requestsKey: "mcpServer.resources.requests" },
@@ -1082,6 +1128,83 @@ function qdrantProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         add(at("backup", "schedule"), q.backup.schedule, "five cron fields of numbers, *, ranges, lists and steps, such as \"17 * * * *\" (UTC)", valueAt(ctx.defaults, ["qdrant", "backup", "schedule"]));
     }
     return out;
+}
+
+/** The ACR repository and tag an upstream reference is imported as. */
+export function importTarget(upstream: string): { repository: string; tag: string; digest: string } {
+    const ref = parseImageRef(upstream);
+    return { repository: ref.repository, tag: ref.tag ?? "", digest: ref.digest ?? "" };
+}
+
+function importProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    // Two imports into one repository:tag with different digests would overwrite each other in ACR.
+    const seen = new Map<string, { name: string; digest: string }>();
+    const imports: Array<[Path, string]> = Object.entries(cfg.images).map(([name, ref]) => [["images", name], ref]);
+    if (cfg.mcpServer.image && hasRegistryHost(cfg.mcpServer.image)) imports.push([["mcpServer", "image"], cfg.mcpServer.image]);
+    for (const [p, ref] of imports) {
+        const t = importTarget(ref);
+        const target = `${t.repository}:${t.tag}`;
+        const other = seen.get(target);
+        if (other && other.digest !== t.digest) {
+            out.push(problemAt(ctx, p, ref, `a reference whose repository and tag (${target}) differ from ${other.name}'s, or the same digest: both are imported as ${target}`, rmCommand(ctx.stack, p)));
+        }
+        if (t.repository === MCP_SERVER_REPOSITORY && p[0] === "images") {
+            out.push(problemAt(ctx, p, ref, `a repository other than ${MCP_SERVER_REPOSITORY}, which the MCP server build uses`, rmCommand(ctx.stack, p)));
+        }
+        if (!other) seen.set(target, { name: cliPath(p), digest: t.digest });
+    }
+    return out;
+}
+
+/** Resolves mcpServer.build / mcpServer.image to one image source, checking the build context on disk. */
+function mcpImageSource(cfg: ParsedConfig, ctx: Context, sourceRoot: string): { source: McpImageSource } | { problem: ConfigProblem } {
+    const { stack } = ctx;
+    const { build, image } = cfg.mcpServer;
+    const problem = (p: Path, value: unknown, allowed: string, fix: string) => ({ problem: problemAt(ctx, p, value, allowed, fix) });
+    const contextPath: Path = ["mcpServer", "build", "context"];
+    const dockerfilePath: Path = ["mcpServer", "build", "dockerfile"];
+    if (build && image) {
+        return problem(["mcpServer", "image"], image, "either mcpServer.build (build the image in ACR) or mcpServer.image (an existing image), not both", rmCommand(stack, ["mcpServer", "image"]));
+    }
+    if (image) {
+        if (!hasRegistryHost(image)) return { source: { kind: "registry", ref: image } };
+        if (!parseImageRef(image).digest) {
+            return problem(["mcpServer", "image"], image, "an image with a registry host pinned by digest (host/repo:tag@sha256:<digest>): it is imported into the stack's ACR, and nodes pull only from there", setCommand(stack, ["mcpServer", "image"], `${image.split("@")[0]}@sha256:<digest>`)!);
+        }
+        return { source: { kind: "import", upstream: image } };
+    }
+    if (!build) return problem(contextPath, undefined, "a build context, or an existing image in mcpServer.image", setCommand(stack, contextPath, "server")!);
+
+    const dockerfileFix = setCommand(stack, dockerfilePath, "Dockerfile")!;
+    if (!isContainedRelativePath(build.dockerfile)) {
+        return problem(dockerfilePath, build.dockerfile, "a path inside the build context, relative to it, with / separators (az acr build uploads only the context)", dockerfileFix);
+    }
+    if (isGitContext(build.context)) {
+        if (!isPinnedGitContext(build.context)) {
+            return problem(
+                contextPath,
+                build.context,
+                "an https git URL ending in .git, pinned to a full 40-character commit, with an optional folder, such as https://github.com/org/repo.git#<commit>:server (a branch or tag could move without the image tag changing; credentials in the URL would be stored in plain text)",
+                setCommand(stack, contextPath, "https://github.com/<org>/<repo>.git#<40-hex-commit>:<folder>")!,
+            );
+        }
+        return { source: { kind: "build", context: build.context, dockerfile: build.dockerfile, git: true, repository: MCP_SERVER_REPOSITORY, tag: gitBuildTag(build.context, build.dockerfile) } };
+    }
+    // Back to the repo's own server/ unless that is what is missing; then only the user knows the directory.
+    const fallback = valueAt(ctx.defaults, contextPath);
+    const contextFix = setCommand(stack, contextPath, build.context !== fallback ? fallback : "<directory-with-a-Dockerfile>")!;
+    if (!isContainedRelativePath(build.context)) {
+        return problem(contextPath, build.context, "a directory inside the repo, relative to its root with / separators, such as server, or a pinned git URL", contextFix);
+    }
+    const contextDir = path.resolve(sourceRoot, build.context);
+    if (!fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory()) {
+        return problem(contextPath, build.context, `an existing directory (${contextDir} does not exist; a clone of this repo has server/): the MCP server image is built from it`, contextFix);
+    }
+    if (!fs.existsSync(path.join(contextDir, build.dockerfile))) {
+        return problem(dockerfilePath, build.dockerfile, `a Dockerfile that exists in the build context (${path.join(contextDir, build.dockerfile)} does not)`, dockerfileFix);
+    }
+    return { source: { kind: "build", context: path.posix.normalize(build.context), dockerfile: path.posix.normalize(build.dockerfile), git: false, repository: MCP_SERVER_REPOSITORY, tag: localBuildTag(contextDir, build.dockerfile) } };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -129,7 +129,8 @@ const registry: CostContributor = (cfg) => {
 const keyVault: CostContributor = (cfg) => ({ lines: [flat("Key Vault", PRICES.keyVaultPerMonth, `${cfg.keyVault.sku}, secret operations`)] });
 
 const qdrantDisks: CostContributor = (cfg) => {
-    const sts = qdrantStatefulSetManifest(cfg).spec;
+    // The upstream reference stands in for the in-ACR copy: the image does not change what the disks cost.
+    const sts = qdrantStatefulSetManifest(cfg, cfg.images.qdrant).spec;
     const replicas = sts.replicas ?? 1;
     const zrs = qdrantDiskSku(cfg) === "Premium_ZRS";
     const perReplica = sts.volumeClaimTemplates.reduce((sum, t) => sum + premiumDiskMonthly(gibibytes(t.spec.resources.requests.storage), zrs), 0);

@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads } from "./cluster/workloads";
-import { resolveImage } from "./image";
 import { clientConfigs, defaultServerName, STACK_OUTPUTS } from "./client-config";
 import { estimateCost } from "./cost";
 
@@ -20,7 +19,8 @@ export function createStack(config: StackConfig) {
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
         dataResourceGroupName: platform.dataResourceGroupName,
-        image: platform.registryLoginServer.apply((server) => resolveImage(config.mcpServer.image, server)),
+        image: platform.mcpServerImage,
+        qdrantImage: platform.images.qdrant,
         azureDependencies: platform.workloadDependencies,
         backup: platform.backup && {
             target: {
@@ -29,8 +29,8 @@ export function createStack(config: StackConfig) {
                 blobEndpoint: platform.backup.blobEndpoint,
                 containerName: platform.backup.containerName,
             },
-            // Pulled from the stack's ACR like every image (qdrant.backup.image names a repository there).
-            image: platform.registryLoginServer.apply((server) => resolveImage(config.qdrant.backup.image, server)),
+            // The in-ACR copy of images.curl, like every image the cluster runs.
+            image: platform.images.curl,
             dependencies: platform.backup.dependencies,
         },
     });
@@ -46,6 +46,10 @@ export function createStack(config: StackConfig) {
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         acrLoginServer: platform.registryLoginServer,
+        /** The MCP server image the Deployment runs (in the stack's ACR). */
+        mcpServerImage: platform.mcpServerImage,
+        /** The in-ACR copy of each third-party image, by config name (`images.curl` for jobs that need curl). */
+        images: pulumi.all(platform.images),
         identityClientId: platform.identityClientId,
         keyVaultName: platform.vaultName,
         keyVaultUri: platform.vaultUri,

@@ -303,6 +303,30 @@ export function imageFindings(spec: unknown): string[] {
 
 export const validateImageTags = forEachPodTemplate(imageFindings, "runs images that are not pinned, so a rollout can change code without a diff");
 
+/**
+ * Why an image would not come from an Azure Container Registry, or undefined when it does. Nodes are
+ * granted AcrPull on the stack's registry only, and anything pulled from elsewhere bypasses the digest pins
+ * and scanning the stack applies there (and Docker Hub's pull limits can stall a scale-out).
+ */
+export function imageRegistryProblem(image: string): string | undefined {
+    const first = image.split("/")[0];
+    if (image.includes("/") && /^[a-z0-9]+\.azurecr\.io$/.test(first)) return undefined;
+    return `image "${image}" is not pulled from an Azure Container Registry (<name>.azurecr.io/...)`;
+}
+
+export function registryFindings(spec: unknown): string[] {
+    const findings: string[] = [];
+    for (const container of containersOf(spec, ALL_CONTAINERS)) {
+        const image = at(container.value, "image");
+        if (isUnknown(image) || typeof image !== "string" || image === "") continue; // k8s-image-tag-pinned reports a missing image
+        const problem = imageRegistryProblem(image);
+        if (problem) findings.push(`${container.label}: ${problem}: import it into the stack's ACR (config images) and use the in-ACR reference.`);
+    }
+    return findings;
+}
+
+export const validateImageRegistry = forEachPodTemplate(registryFindings, "pulls images from outside the stack's container registry");
+
 /** Config of the LoadBalancer allow-list: service names, or namespace/name pairs. */
 export interface LoadBalancerConfig {
     readonly allowedServices?: string[];
@@ -617,6 +641,18 @@ export const imageTagsPinned: ResourceValidationPolicy = {
     validateResource: validateImageTags,
 };
 
+export const imagesFromAcr: ResourceValidationPolicy = {
+    name: "k8s-image-from-acr",
+    description:
+        "Every image is pulled from an Azure Container Registry. The stack imports third-party images into its own ACR by " +
+        "digest and builds its own there; an image from a public registry is unpinned by that process, unscanned, and subject " +
+        "to the upstream's availability and pull limits when a node scales out.",
+    remediationSteps: "Add the upstream reference, pinned by digest, to the config map `images` and pass the in-ACR reference to the workload.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: validateImageRegistry,
+};
+
 export const loadBalancerAllowList: ResourceValidationPolicy = {
     name: "k8s-loadbalancer-allowlist",
     description:
@@ -689,6 +725,7 @@ export const kubernetesResourcePolicies: ResourceValidationPolicy[] = [
     readOnlyRootFilesystem,
     resourceRequestsAndLimits,
     imageTagsPinned,
+    imagesFromAcr,
     loadBalancerAllowList,
 ];
 

@@ -44,6 +44,8 @@ export interface PlanDeps {
     outRoot: string;
     /** Directory holding Pulumi.<stack>.yaml. */
     projectDir: string;
+    /** Where local build contexts (mcpServer.build.context) resolve: the repo root. */
+    sourceRoot: string;
     /** Raw config entries to add or replace (`mcp-aks:key` to raw string), as the harness takes them. */
     overrides?: Record<string, string>;
     evaluate(stack: string, options: EvaluateOptions): Promise<Evaluation>;
@@ -556,7 +558,7 @@ export function qdrantLines(ev: Evaluation): string[] {
         return lines;
     }
     lines.push(
-        `backups: \`${q.backup.schedule}\` (UTC) to ${account.inputs.accountName}/${container.inputs.containerName} (${account.inputs.sku?.name}), kept ${q.backup.retentionDays} day(s), image ${q.backup.image}`,
+        `backups: \`${q.backup.schedule}\` (UTC) to ${account.inputs.accountName}/${container.inputs.containerName} (${account.inputs.sku?.name}), kept ${q.backup.retentionDays} day(s), image images.curl (${ev.config.images.curl}, imported into the stack's ACR)`,
     );
     return lines;
 }
@@ -589,6 +591,44 @@ function secretValues(ev: Evaluation): string[] {
     }
     // Very short values (a "1" flag) would match anywhere and say nothing.
     return [...values].filter((v) => v.length >= 6);
+}
+
+export interface ImageLine {
+    /** `mcp-server`, or the name in config `images`. */
+    readonly name: string;
+    /** Where it comes from: the build context, or the upstream reference. */
+    readonly source: string;
+    /** How it reaches the stack's ACR. */
+    readonly how: "az acr build" | "az acr import" | "already in ACR";
+    /** The reference the pods pull (placeholder login server). */
+    readonly image: string;
+    /** The command the stack runs for it, if any. */
+    readonly command?: string;
+}
+
+/** The images the stack builds and imports, from the config, the outputs and the captured commands. */
+export function imageLines(ev: Evaluation): ImageLine[] {
+    const commands = ev.ofType("command:local:Command").map((c) => String(c.inputs.create ?? ""));
+    const find = (needle: string) => commands.find((c) => c.includes(needle));
+    const source = ev.config.mcpServer.source;
+    const mcpImage = String(ev.outputs.mcpServerImage ?? "");
+    const lines: ImageLine[] = [];
+    switch (source.kind) {
+        case "build":
+            lines.push({ name: "mcp-server", source: `${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}`, how: "az acr build", image: mcpImage, command: find(`--image ${source.repository}:${source.tag}`) });
+            break;
+        case "import":
+            lines.push({ name: "mcp-server", source: source.upstream, how: "az acr import", image: mcpImage, command: find(`--source ${source.upstream.replace(/:[^/@]*@/, "@")}`) });
+            break;
+        case "registry":
+            lines.push({ name: "mcp-server", source: source.ref, how: "already in ACR", image: mcpImage });
+            break;
+    }
+    const exported = (ev.outputs.images ?? {}) as Record<string, string>;
+    for (const [name, upstream] of Object.entries(ev.config.images)) {
+        lines.push({ name, source: upstream, how: "az acr import", image: exported[name] ?? "", command: find(`--source ${upstream.replace(/:[^/@]*@/, "@")}`) });
+    }
+    return lines;
 }
 
 function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], unrendered: CapturedResource[]): string {
@@ -631,6 +671,17 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
         out.push("");
         out.push(`Not rendered as manifests: ${unrendered.map((r) => `\`${r.type}\` ${r.name}`).join(", ")}.`);
     }
+    out.push("");
+    out.push("## Images");
+    out.push("");
+    out.push("Built and imported into the stack's ACR beside AKS creation; the pods pull only these references.");
+    out.push("");
+    const images = imageLines(ev);
+    out.push(table(["name", "source", "how", "pods pull"], images.map((i) => [i.name, `\`${i.source}\``, i.how, `\`${i.image}\``])));
+    out.push("");
+    out.push("```sh");
+    for (const i of images) if (i.command) out.push(i.command);
+    out.push("```");
     out.push("");
     out.push("## Security posture");
     out.push("");
@@ -723,6 +774,7 @@ function stdoutSummary(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[]): st
         `Plan for stack "${ev.config.stack}" (${ev.config.environment}, ${ev.config.location}): offline simulation; IDs, IPs and issuers are placeholders.`,
         `  ${azure.length} Azure resources, ${k8s.length} Kubernetes objects (${[...new Set(objects.map((o) => o.kind))].join(", ")})`,
         `  Pod Security restricted: ${failing.length === 0 ? `all ${posture.length} pod templates pass` : `${failing.length} of ${posture.length} FAIL (${failing.map((p) => p.ref).join(", ")})`}`,
+        ...imageLines(ev).map((i) => `  Image ${i.name}: ${i.how} ${i.source}`),
         `  NetworkPolicies: ${uncovered.length === 0 ? `every workload is selected for ingress and egress` : `NOT covered: ${uncovered.map((p) => p.ref).join(", ")}`}`,
         ...qdrantLines(ev).map((l) => `  Qdrant: ${l.replace(/`/g, "")}`),
         ...exposures(objects).map((e) => `  Exposed: ${exposureLine(e)}`),
@@ -802,7 +854,7 @@ async function run(argv: readonly string[], deps: PlanDeps): Promise<void> {
     // Cleared before evaluating, so a failed plan never leaves an older plan looking current.
     fs.rmSync(dir, { recursive: true, force: true });
 
-    const evaluation = await deps.evaluate(args.stack, { overrides: deps.overrides });
+    const evaluation = await deps.evaluate(args.stack, { overrides: deps.overrides, sourceRoot: deps.sourceRoot });
     const plan = renderPlan(evaluation);
     for (const f of plan.files) {
         const target = path.join(dir, ...f.path.split("/"));
@@ -818,6 +870,7 @@ export async function main(argv: readonly string[], overrides: Partial<PlanDeps>
     const deps: PlanDeps = {
         outRoot: path.join(REPO_ROOT, "build"),
         projectDir: REPO_ROOT,
+        sourceRoot: REPO_ROOT,
         evaluate: evaluateStack,
         stdout: (t) => void process.stdout.write(t),
         stderr: (t) => void process.stderr.write(t),

@@ -10,14 +10,13 @@
 import * as YAML from "yaml";
 import { restoreJobManifest } from "../components/cluster/specs/qdrant-backup";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { hasRegistryHost } from "../components/image";
 import { stackRawConfig } from "../tests/harness";
 
-export const USAGE = `Usage: npm run restore -- --stack <stack> --snapshot <run> [--image <ref>] [--collection <name>]... [--allow-incomplete]
+export const USAGE = `Usage: npm run restore -- --stack <stack> --snapshot <run> --image <ref> [--collection <name>]... [--allow-incomplete]
 
   Prints the restore Job for backup run <run> (a folder of the snapshot container, such as 20261121T191703Z)
-  as YAML on stdout; pipe it to \`kubectl apply -f -\`. --image is the curl image in the stack's ACR: the
-  backup CronJob's image, read it with
+  as YAML on stdout; pipe it to \`kubectl apply -f -\`. --image is the curl image in the stack's ACR (the
+  backup CronJob's image): the stack output images.curl, or read it from the cluster with
     kubectl -n <namespace> get cronjob qdrant-backup -o jsonpath='{.spec.jobTemplate.spec.template.spec.containers[0].image}'
   --collection restores only that collection (repeatable); --allow-incomplete restores a run without COMPLETE.`;
 
@@ -63,8 +62,8 @@ export function renderRestoreJob(argv: readonly string[]): string {
     const { raw, secretKeys } = stackRawConfig(args.stack);
     const cfg = parseStackConfig(raw, { stack: args.stack, secretKeys });
     if (!cfg.qdrant.backup.enabled) throw new UsageError(`stack ${args.stack} has qdrant.backup.enabled false: there is no backup to restore from`);
-    // Without a registry host the image lives in the stack's ACR, whose name only the deployed stack knows.
-    const image = args.image ?? (hasRegistryHost(cfg.qdrant.backup.image) ? cfg.qdrant.backup.image : undefined);
+    // The image is the in-ACR copy of images.curl, whose registry name only the deployed stack knows.
+    const image = args.image;
     if (!image) throw new UsageError(`--image is required: the backup CronJob's image (see --help)`);
     const job = restoreJobManifest(cfg, image, args.snapshot, { collections: args.collections, allowIncomplete: args.allowIncomplete });
     return `# Restore of Qdrant backup run ${args.snapshot} for stack ${args.stack}: kubectl apply -f -, then\n# kubectl -n ${cfg.namespace} logs -f job/${job.metadata.name}\n${YAML.stringify(job, { lineWidth: 0 })}`;

@@ -10,12 +10,12 @@ import {
     userPoolSpec,
 } from "../components/azure/cluster";
 import { parseStackConfig, StackConfig } from "../components/config";
-import { configFor, key } from "./fixtures";
+import { configFor, key, SOURCE_ROOT } from "./fixtures";
 import { stackRawConfig } from "./harness";
 
 function configOf(stack: "dev" | "prod"): StackConfig {
     const { raw, secretKeys } = stackRawConfig(stack);
-    return parseStackConfig(raw, { stack, secretKeys });
+    return parseStackConfig(raw, { stack, secretKeys, sourceRoot: SOURCE_ROOT });
 }
 
 function specOf(config: StackConfig) {

@@ -34,7 +34,7 @@ function podTemplates(): Array<{ label: string; template: PodTemplateLike }> {
 
 /** A pod that meets restricted, as a base for the checker's negative tests. */
 function compliantPod(): PodTemplateLike {
-    return structuredClone({ spec: qdrantPodSpec(configFor("dev")) }) as PodTemplateLike;
+    return structuredClone({ spec: qdrantPodSpec(configFor("dev"), INPUTS.qdrantImage) }) as PodTemplateLike;
 }
 
 /** The seed's Qdrant pod (seeds/000), security fields verbatim: it lacks a seccomp profile. */

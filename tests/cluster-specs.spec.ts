@@ -299,18 +299,18 @@ describe("cluster: workload specs", () => {
     });
 
     describe("Qdrant", () => {
-        it("the default image is a pinned -unprivileged release", () => {
-            const image = (environmentDefaults("dev").qdrant as { image: string }).image;
-            assert.match(image, /^qdrant\/qdrant:v\d+\.\d+\.\d+-unprivileged$/);
+        it("the default image is an -unprivileged release pinned by digest", () => {
+            const image = (environmentDefaults("dev").images as Record<string, string>).qdrant;
+            assert.match(image, /^docker\.io\/qdrant\/qdrant:v\d+\.\d+\.\d+-unprivileged@sha256:[0-9a-f]{64}$/);
         });
 
         it("runs one replica with an API key, writable storage, snapshots, init marker and /tmp", () => {
             const cfg = configFor("dev");
-            const sts = qdrantStatefulSetManifest(cfg);
+            const sts = qdrantStatefulSetManifest(cfg, INPUTS.qdrantImage);
             assert.equal(sts.spec.replicas, 1);
             assert.equal(sts.spec.serviceName, NAMES.qdrantHeadless);
             const c = sts.spec.template.spec.containers[0];
-            assert.equal(c.image, cfg.qdrant.image);
+            assert.equal(c.image, INPUTS.qdrantImage);
             assert.ok(c.env.some((e) => e.name === "QDRANT__SERVICE__API_KEY" && "valueFrom" in e));
             assert.equal(c.readinessProbe.httpGet.path, "/readyz");
             assert.equal(c.livenessProbe.httpGet.path, "/livez");
@@ -329,7 +329,7 @@ describe("cluster: workload specs", () => {
             assert.equal(sc.allowVolumeExpansion, true);
             // Outside AKS's MC_ group, which is deleted with the cluster (and every disk in it).
             assert.equal(sc.parameters.resourceGroup, INPUTS.dataResourceGroup);
-            for (const claim of qdrantStatefulSetManifest(cfg).spec.volumeClaimTemplates) {
+            for (const claim of qdrantStatefulSetManifest(cfg, INPUTS.qdrantImage).spec.volumeClaimTemplates) {
                 assert.equal(claim.spec.storageClassName, sc.metadata.name);
                 assert.equal(claim.spec.resources.requests.storage, "20Gi");
                 assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);

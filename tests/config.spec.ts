@@ -1,12 +1,13 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
+import { SOURCE_ROOT } from "./fixtures";
 import { stackRawConfig, PLACEHOLDER } from "./harness";
 
 /** Parses a stack file with overrides; returns the ConfigError it throws, or fails. */
 function errorFor(stack: string, overrides: Record<string, string>, withoutFakeSecrets = false): ConfigError {
     const { raw, secretKeys } = stackRawConfig(stack, { overrides, withoutFakeSecrets });
     try {
-        parseStackConfig(raw, { stack, secretKeys });
+        parseStackConfig(raw, { stack, secretKeys, sourceRoot: SOURCE_ROOT });
     } catch (e) {
         if (e instanceof ConfigError) return e;
         throw e;
@@ -16,7 +17,7 @@ function errorFor(stack: string, overrides: Record<string, string>, withoutFakeS
 
 function parse(stack: string, overrides: Record<string, string> = {}): StackConfig {
     const { raw, secretKeys } = stackRawConfig(stack, { overrides });
-    return parseStackConfig(raw, { stack, secretKeys });
+    return parseStackConfig(raw, { stack, secretKeys, sourceRoot: SOURCE_ROOT });
 }
 
 function onlyProblem(err: ConfigError, key: string) {
@@ -144,7 +145,7 @@ describe("config: every bad value gives a clear error", () => {
         const leaked = "sk-live-should-never-be-printed";
         const err = (() => {
             try {
-                parseStackConfig({ ...raw, "mcp-aks:OPENAI_API_KEY": leaked }, { stack: "dev", secretKeys: secretKeys.filter((k) => k !== "mcp-aks:OPENAI_API_KEY") });
+                parseStackConfig({ ...raw, "mcp-aks:OPENAI_API_KEY": leaked }, { stack: "dev", secretKeys: secretKeys.filter((k) => k !== "mcp-aks:OPENAI_API_KEY"), sourceRoot: SOURCE_ROOT });
             } catch (e) {
                 return e as ConfigError;
             }

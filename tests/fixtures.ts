@@ -2,25 +2,34 @@
  * Configs for pure spec tests: a validated StackConfig per environment from a small raw map, with fake
  * API key secrets, without Pulumi mocks or stack files.
  */
+import * as path from "path";
 import { parseStackConfig, PROJECT, StackConfig } from "../components/config";
-import { DEFAULT_API_KEYS, Environment } from "../components/config-defaults";
+import { DEFAULT_API_KEYS, DEFAULT_IMAGES, Environment } from "../components/config-defaults";
+import { importedImageRef } from "../components/image";
 
 /** The raw config key for a config name (`cluster` -> `mcp-aks:cluster`). */
 export function key(name: string): string {
     return `${PROJECT}:${name}`;
 }
 
+/**
+ * Stands in for the repo root where build contexts resolve: a minimal `server/` with a Dockerfile, so the
+ * suite neither needs nor hashes the real server's files (their content decides only the tag).
+ */
+export const SOURCE_ROOT = path.join(__dirname, "source-root");
+
 /** Stand-ins for what the Azure layer and the random provider hand the pure workload builders. */
 export const WORKLOAD_INPUTS = {
     identityClientId: "11111111-1111-1111-1111-111111111111",
     tenantId: "22222222-2222-2222-2222-222222222222",
     vaultName: "kv-mcp-dev-abc123",
-    image: "acrmcpdevabc123.azurecr.io/mcp-server:1.0.0",
+    image: "acrmcpdevabc123.azurecr.io/mcp-server:src-0123456789abcdef",
+    qdrantImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.qdrant),
     qdrantApiKey: "generated-key",
     backupIdentityClientId: "33333333-3333-3333-3333-333333333333",
     blobEndpoint: "https://stmcpdevabc123.blob.core.windows.net",
     backupContainer: "qdrant-snapshots",
-    backupImage: "acrmcpdevabc123.azurecr.io/curlimages/curl:8.11.1",
+    backupImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.curl),
     dataResourceGroup: "rg-mcp-dev-data",
 };
 
@@ -64,5 +73,5 @@ export function configFor(environment: Environment, raw: Record<string, string> 
     }
     Object.assign(entries, raw);
     addPlaceholderSecrets(entries, FAKE_SECRET);
-    return parseStackConfig(entries, { stack: environment, secretKeys: apiKeyNames(entries).map(key) });
+    return parseStackConfig(entries, { stack: environment, secretKeys: apiKeyNames(entries).map(key), sourceRoot: SOURCE_ROOT });
 }

@@ -7,7 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseStackConfig, PROJECT, RawConfig, StackConfig } from "../components/config";
-import { addPlaceholderSecrets } from "./fixtures";
+import { addPlaceholderSecrets, SOURCE_ROOT } from "./fixtures";
 import { loadStackFile, rawConfigOf } from "./pulumi-cli";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -93,6 +93,11 @@ export interface EvaluateOptions {
     readonly overrides?: Record<string, string>;
     /** Do not add placeholder values for the API key secrets the stack file does not hold. */
     readonly withoutFakeSecrets?: boolean;
+    /**
+     * Where local build contexts resolve. Tests default to SOURCE_ROOT (a stand-in `server/`), so they do not
+     * depend on the real server's files; `npm run plan` passes the repo root.
+     */
+    readonly sourceRoot?: string;
 }
 
 /** The raw config used for an evaluation: the stack file, overrides, and placeholder secrets for unset API keys. */
@@ -141,6 +146,9 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
             return { name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } };
         case "random:index/randomString:RandomString":
             return { result: PLACEHOLDER.randomSuffix.slice(0, inputs.length ?? 6) };
+        case "command:local:Command":
+            // az acr build / import print their logs; nothing the program reads.
+            return { stdout: "", stderr: "" };
         case "random:index/randomPassword:RandomPassword":
             return { result: "placeholder-generated-password" };
         case "kubernetes:core/v1:Service":
@@ -286,6 +294,25 @@ export async function evaluateConfig(config: StackConfig, options: { preview?: b
 /** Reads, validates and evaluates a stack file (`Pulumi.<stack>.yaml`). Throws ConfigError on bad config. */
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<Evaluation> {
     const { raw, secretKeys } = stackRawConfig(stack, options);
-    const config = parseStackConfig(raw, { stack, secretKeys });
+    const config = parseStackConfig(raw, { stack, secretKeys, sourceRoot: options.sourceRoot ?? SOURCE_ROOT });
     return evaluateConfig(config, { preview: options.preview });
+}
+
+/**
+ * Everything `resource` waits for before the engine creates it: its dependencies, transitively. Waiting
+ * for a component means waiting for all of its children, so those count too.
+ */
+export function dependencyClosure(ev: Evaluation, resource: CapturedResource): Set<string> {
+    const byUrn = new Map(ev.resources.map((r) => [r.urn, r]));
+    const children = new Map<string, string[]>();
+    for (const r of ev.resources) if (r.parent) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
+    const seen = new Set<string>();
+    const pending = [...resource.dependencies];
+    while (pending.length > 0) {
+        const urn = pending.pop() as string;
+        if (seen.has(urn)) continue;
+        seen.add(urn);
+        pending.push(...(byUrn.get(urn)?.dependencies ?? []), ...(children.get(urn) ?? []));
+    }
+    return seen;
 }

@@ -12,6 +12,8 @@ import { systemPoolDedicated } from "../components/azure/cluster";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { main, PlanDeps, REDACTED, renderPlan } from "../scripts/plan";
+import { importedImageRef } from "../components/image";
+import { SOURCE_ROOT } from "./fixtures";
 import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER, REPO_ROOT as REPO_ROOT_FOR_PLAN, stackRawConfig } from "./harness";
 import { manifestProblems } from "./k8s-schema";
 
@@ -30,6 +32,7 @@ async function runPlan(argv: string[], outRoot: string, extra: Partial<PlanDeps>
         stdout: (t) => void (run.out += t),
         stderr: (t) => void (run.err += t),
         evaluate: async (stack, options) => (run.evaluation = await evaluateStack(stack, options)),
+        sourceRoot: SOURCE_ROOT,
         ...extra,
     });
     return run;
@@ -277,6 +280,22 @@ for (const stack of ["dev", "prod"] as const) {
             assert.ok(summary.includes(".vscode/mcp.json") && summary.includes("claude_desktop_config.json"));
         });
 
+        it("shows the build source and tag, each import, and the commands the stack runs", () => {
+            const summary = read("summary.md");
+            const source = ev.config.mcpServer.source;
+            assert.ok(source.kind === "build");
+            const server = String(ev.outputs.acrLoginServer);
+            assert.ok(summary.includes(`| mcp-server | \`${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}\` | az acr build | \`${server}/mcp-server:${source.tag}\` |`), "build row");
+            assert.ok(run.out.includes(`Image mcp-server: az acr build ${source.context} (Dockerfile ${source.dockerfile}), tag ${source.tag}`), "stdout names the tag");
+            for (const [name, upstream] of Object.entries(ev.config.images)) {
+                assert.ok(summary.includes(`| ${name} | \`${upstream}\` | az acr import | \`${importedImageRef(server, upstream)}\` |`), `import row for ${name}`);
+                assert.ok(run.out.includes(`Image ${name}: az acr import ${upstream}`), `stdout line for ${name}`);
+            }
+            const commands = ev.ofType("command:local:Command").map((c) => c.inputs.create);
+            assert.equal(commands.length, 1 + Object.keys(ev.config.images).length);
+            for (const c of commands) assert.ok(summary.includes(`\n${c}\n`), `command in summary: ${c}`);
+        });
+
         describe("renderPlan on a doctored evaluation", () => {
             /** The real evaluation with one resource's inputs changed. */
             function doctor(type: string, name: string, change: (inputs: any) => void): Evaluation {
@@ -336,7 +355,7 @@ describe("npm run plan: failures", () => {
         let expected: ConfigError | undefined;
         try {
             const { raw, secretKeys } = stackRawConfig("dev", { overrides });
-            parseStackConfig(raw, { stack: "dev", secretKeys });
+            parseStackConfig(raw, { stack: "dev", secretKeys, sourceRoot: SOURCE_ROOT });
         } catch (e) {
             expected = e as ConfigError;
         }

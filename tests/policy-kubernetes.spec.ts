@@ -2,6 +2,8 @@ import * as assert from "assert";
 import {
     hpaTargetsOmitReplicas,
     imageReferenceProblem,
+    imageRegistryProblem,
+    imagesFromAcr,
     imageTagsPinned,
     loadBalancerAllowList,
     namespacesDefaultDeny,
@@ -140,6 +142,28 @@ describe("policy: k8s-resource-requests-limits", () => {
         const violations = await check(resourceRequestsAndLimits, TYPES.deployment, deployment(spec));
         assert.strictEqual(violations.length, 1);
         assert.match(violations[0].message, /lacks resources.requests.memory, resources.limits.cpu, resources.limits.memory/);
+    });
+});
+
+describe("policy: k8s-image-from-acr", () => {
+    it("accepts images in an Azure Container Registry, by tag or digest", () => {
+        for (const image of ["myacr.azurecr.io/mcp-server:src-0123", "acrmcpdev1.azurecr.io/qdrant/qdrant:v1.19.2-unprivileged@sha256:0123abcd"]) {
+            assert.strictEqual(imageRegistryProblem(image), undefined, image);
+        }
+    });
+
+    it("rejects public registries, implicit Docker Hub and look-alike hosts", () => {
+        for (const image of ["qdrant/qdrant:v1.19.2", "docker.io/curlimages/curl:8.11.1", "ghcr.io/org/app:1", "evil.azurecr.io.example.com/app:1", "azurecr.io/app:1", "myacr.azurecr.io:1"]) {
+            assert.match(imageRegistryProblem(image) ?? "", /not pulled from an Azure Container Registry/, image);
+        }
+    });
+
+    it("passes a workload on ACR and reports each container that is not, with the fix; unknown images are skipped", async () => {
+        assert.deepStrictEqual(await check(imagesFromAcr, TYPES.deployment, deployment()), []);
+        const violations = await check(imagesFromAcr, TYPES.deployment, deployment(podSpec({ containers: [container({ image: "docker.io/curlimages/curl:8.11.1" })] })));
+        assert.strictEqual(violations.length, 1);
+        assert.match(violations[0].message, /docker\.io\/curlimages\/curl:8\.11\.1.*import it into the stack's ACR/);
+        assert.deepStrictEqual(await check(imagesFromAcr, TYPES.deployment, deployment(podSpec({ containers: [container({ image: UNKNOWN_VALUE })] }))), []);
     });
 });
 

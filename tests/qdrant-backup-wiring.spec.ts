@@ -8,6 +8,7 @@ import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { SNAPSHOT_CONTAINER, storageAccountSettings } from "../components/azure/storage";
 import { NAMES } from "../components/cluster/specs";
 import { BACKUP_DEADLINE_SECONDS, RESTORE_DEADLINE_SECONDS, backupCronJobManifest, backupScripts, backupSettingsConfigMapManifest, restoreJobManifest } from "../components/cluster/specs/qdrant-backup";
+import { importedImageRef } from "../components/image";
 import { azureNames, nameViolations } from "../components/naming";
 import { TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "../components/workload-identity";
 import { configFor, key } from "./fixtures";
@@ -76,7 +77,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(settings.BLOB_CONTAINER, ev.one(T.container).inputs.containerName);
             assert.equal(ev.one(T.container).inputs.accountName, account.inputs.accountName);
             const image = cronJob.inputs.spec.jobTemplate.spec.template.spec.containers[0].image;
-            assert.equal(image, `${ev.outputs.acrLoginServer}/${ev.config.qdrant.backup.image}`);
+            assert.equal(image, importedImageRef(String(ev.outputs.acrLoginServer), ev.config.images.curl));
             assert.match(account.inputs.accountName, new RegExp(`^stmcp${stack}${PLACEHOLDER.randomSuffix}$`));
         });
 

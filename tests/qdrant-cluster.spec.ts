@@ -140,14 +140,14 @@ describe("Qdrant cluster mode (prod)", () => {
 
     it("the computation can fail: soft spread, no anti-affinity or no PDB lose the quorum somewhere", () => {
         const pdb = qdrantPodDisruptionBudgetManifest(cfg);
-        const soft = structuredClone(qdrantStatefulSetManifest(cfg)) as any;
+        const soft = structuredClone(qdrantStatefulSetManifest(cfg, WORKLOAD_INPUTS.qdrantImage)) as any;
         soft.spec.template.spec.topologySpreadConstraints = soft.spec.template.spec.topologySpreadConstraints.map((c: any) => ({ ...c, whenUnsatisfiable: "ScheduleAnyway" }));
         delete soft.spec.template.spec.affinity;
         assert.ok(quorumProblems(cfg, soft, pdb, userPool(2)).some((p) => p.startsWith("losing zone")));
         // With all three zones up the hard zone spread alone separates the pods; once a zone is gone (its
         // pod rescheduled into the other two), only the anti-affinity keeps two pods off one node.
         const twoZones = userPool(2).filter((n) => n.zone !== "3");
-        const noAntiAffinity = structuredClone(qdrantStatefulSetManifest(cfg)) as any;
+        const noAntiAffinity = structuredClone(qdrantStatefulSetManifest(cfg, WORKLOAD_INPUTS.qdrantImage)) as any;
         delete noAntiAffinity.spec.template.spec.affinity;
         assert.ok(quorumProblems(cfg, noAntiAffinity, pdb, twoZones).some((p) => p.startsWith("losing node")), "two pods may share a node");
         assert.ok(!quorumProblems(cfg, sts, pdb, twoZones).some((p) => p.startsWith("losing node")), "never with the anti-affinity");
@@ -168,7 +168,7 @@ describe("Qdrant cluster mode (prod)", () => {
 
 describe("Qdrant single node (dev)", () => {
     const cfg = configFor("dev");
-    const sts = qdrantStatefulSetManifest(cfg) as any;
+    const sts = qdrantStatefulSetManifest(cfg, WORKLOAD_INPUTS.qdrantImage) as any;
 
     it("runs one node without cluster mode, p2p port, start script, anti-affinity or PDB", () => {
         assert.equal(sts.spec.replicas, 1);

@@ -13,6 +13,7 @@ import { azureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
+import { StackImages } from "./images";
 import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
 import { OperationsAlerts } from "./alerts";
 import { ClusterDataCollection, clusterLogCategories, diagnosticSetting, LogWorkspace } from "./monitoring";
@@ -49,6 +50,10 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
+    /** The MCP server image in the stack's ACR; resolves once its build (or import) has finished. */
+    readonly mcpServerImage: pulumi.Output<string>;
+    /** The in-ACR reference of each configured third-party image (config `images`), once imported. */
+    readonly images: Readonly<Record<string, pulumi.Output<string>>>;
     readonly identityClientId: pulumi.Output<string>;
     readonly tenantId: pulumi.Output<string>;
     readonly vaultName: pulumi.Output<string>;
@@ -110,6 +115,17 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const registry = new Registry(
             `${name}-registry`,
             { resourceGroupName: group.name, location: cfg.location, registryName: uniqueNames.apply((n) => n.registry), sku: cfg.registry.sku, tags },
+            { parent: this },
+        );
+
+        // Builds and imports need only the registry, so they run while AKS is being created.
+        const images = new StackImages(
+            `${name}-images`,
+            {
+                registry: { subscriptionId: client.subscriptionId, resourceGroupName: group.name, registryName: registry.name, loginServer: registry.loginServer },
+                images: cfg.images,
+                mcpServer: cfg.mcpServer.source,
+            },
             { parent: this },
         );
 
@@ -295,6 +311,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
         this.clusterName = cluster.name;
         this.oidcIssuerUrl = cluster.oidcIssuerUrl;
         this.registryLoginServer = registry.loginServer;
+        this.mcpServerImage = images.mcpServer;
+        this.images = images.images;
         this.identityClientId = identity.clientId;
         this.tenantId = client.tenantId;
         this.vaultName = vault.name;

@@ -23,6 +23,8 @@ export interface QdrantArgs {
     readonly config: WorkloadConfig;
     /** Resource group the stack owns, for the disks (StorageClass `resourceGroup`). */
     readonly diskResourceGroup: pulumi.Input<string>;
+    /** The in-ACR Qdrant image; an Output of its import, so the StatefulSet waits for the copy to exist. */
+    readonly image: pulumi.Input<string>;
     /** What every namespaced object waits for: the namespace, the priority class, the network policies. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -54,7 +56,7 @@ export class Qdrant extends pulumi.ComponentResource {
         const headless = new k8s.core.v1.Service(`${name}-headless`, qdrantHeadlessServiceManifest(cfg), inNamespace);
         const service = new k8s.core.v1.Service(`${name}-service`, qdrantServiceManifest(cfg), inNamespace);
 
-        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, qdrantStatefulSetManifest(cfg), {
+        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, qdrantStatefulSetManifest(cfg, args.image), {
             parent: this,
             dependsOn: [...args.dependsOn, this.apiKeySecret, storageClass, serviceAccount, headless],
             // The vectors live on the claims, which the StatefulSet neither owns nor deletes (Retain

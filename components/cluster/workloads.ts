@@ -34,10 +34,12 @@ export interface McpWorkloadsArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Name of the Key Vault that holds the API keys. */
     readonly vaultName: pulumi.Input<string>;
-    /** Fully resolved MCP server image reference (registry/repo:tag or @sha256 digest). */
+    /** MCP server image in the stack's ACR; an Output of its build or import, so the rollout waits for it. */
     readonly image: pulumi.Input<string>;
     /** Resource group (a plain name) that holds Qdrant's disks, outside the cluster's MC_ group. */
     readonly dataResourceGroupName: pulumi.Input<string>;
+    /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
+    readonly qdrantImage: pulumi.Input<string>;
     /** Azure resources the first MCP rollout must wait for (federated credential, Key Vault role, secrets). */
     readonly azureDependencies?: pulumi.Input<pulumi.Resource>[];
     /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
@@ -67,7 +69,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic.
         const guarded = [...namespaced, ...policies.policies];
 
-        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, diskResourceGroup: args.dataResourceGroupName, dependsOn: guarded }, child);
+        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, diskResourceGroup: args.dataResourceGroupName, image: args.qdrantImage, dependsOn: guarded }, child);
         const mcp = new McpServer(
             `${name}-mcp-server`,
             {

@@ -33,7 +33,10 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly identityClientId: S;
     readonly tenantId: S;
     readonly vaultName: S;
+    /** The MCP server image (the stack's build, or the configured image), in the stack's ACR. */
     readonly image: S;
+    /** The in-ACR copy of images.qdrant. */
+    readonly qdrantImage: S;
     readonly qdrantApiKey: S;
     /** Client id of the backup identity. */
     readonly backupIdentityClientId: S;
@@ -62,7 +65,7 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
         qdrantServiceAccountManifest(cfg),
         qdrantHeadlessServiceManifest(cfg),
         qdrantServiceManifest(cfg),
-        qdrantStatefulSetManifest(cfg),
+        qdrantStatefulSetManifest(cfg, inputs.qdrantImage),
         ...(pdb ? [pdb] : []),
         ...backup,
         mcpServiceAccountManifest(cfg, identity),

@@ -210,7 +210,8 @@ function qdrantAffinity(cfg: WorkloadConfig) {
     };
 }
 
-export function qdrantPodSpec(cfg: WorkloadConfig) {
+/** `image` is the in-ACR copy of images.qdrant (an `-unprivileged` build, uid 1000). */
+export function qdrantPodSpec<S extends Str = string>(cfg: WorkloadConfig, image: S) {
     const probe = (path: string, periodSeconds: number, failureThreshold: number, timeoutSeconds = 3) => ({
         // Qdrant serves /livez and /readyz without the API key, so the kubelet needs no credentials.
         httpGet: { path, port: "http" },
@@ -234,7 +235,7 @@ export function qdrantPodSpec(cfg: WorkloadConfig) {
         containers: [
             {
                 name: NAMES.qdrant,
-                image: cfg.qdrant.image,
+                image,
                 imagePullPolicy: "Always",
                 ...(cluster ? { command: ["/bin/bash", "-c", qdrantClusterStartScript(cfg)] } : {}),
                 securityContext: restrictedContainerSecurityContext(),
@@ -285,7 +286,7 @@ function claimTemplate(cfg: Pick<WorkloadConfig, "environment" | "cluster" | "na
     };
 }
 
-export function qdrantStatefulSetManifest(cfg: WorkloadConfig) {
+export function qdrantStatefulSetManifest<S extends Str = string>(cfg: WorkloadConfig, image: S) {
     return {
         apiVersion: "apps/v1",
         kind: "StatefulSet",
@@ -304,7 +305,7 @@ export function qdrantStatefulSetManifest(cfg: WorkloadConfig) {
             persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
             template: {
                 metadata: { labels: labels(NAMES.qdrant, QDRANT_COMPONENT) },
-                spec: qdrantPodSpec(cfg),
+                spec: qdrantPodSpec(cfg, image),
             },
             volumeClaimTemplates: [claimTemplate(cfg, NAMES.qdrantStorageVolume)],
         },
