@@ -45,7 +45,8 @@ export function environmentDefaults(environment: Environment): Record<string, un
         namePrefix: "mcp",
         tags: {},
         kubeloginMode: "azurecli",
-        deployerPrincipalType: "User",
+        // No default admin: the stack must name who administers the cluster (config.ts says how).
+        access: { adminGroups: [], ciServicePrincipal: null, adminUsers: [] },
         apiKeys: [...DEFAULT_API_KEYS],
         cluster: {
             // Free tier has no uptime SLA; Standard adds the financially backed API server SLA prod needs.

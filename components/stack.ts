@@ -22,6 +22,7 @@ export function createStack(config: StackConfig) {
         image: platform.mcpServerImage,
         qdrantImage: platform.images.qdrant,
         azureDependencies: platform.workloadDependencies,
+        smokeTestImage: platform.images.curl,
         backup: platform.backup && {
             target: {
                 clientId: platform.backup.identityClientId,
@@ -57,6 +58,7 @@ export function createStack(config: StackConfig) {
         namespace: workloads.namespace,
         mcpServiceName: workloads.mcpServiceName,
         qdrantServiceName: workloads.qdrantServiceName,
+        smokeTestJob: workloads.smokeTestJobName,
         qdrant: {
             replicas: config.qdrant.replicas,
             replicationFactor: config.qdrant.replicationFactor,

@@ -11,7 +11,7 @@ import {
 } from "../components/azure/cluster";
 import { parseStackConfig, StackConfig } from "../components/config";
 import { configFor, key, SOURCE_ROOT } from "./fixtures";
-import { stackRawConfig } from "./harness";
+import { PLACEHOLDER, stackRawConfig } from "./harness";
 
 function configOf(stack: "dev" | "prod"): StackConfig {
     const { raw, secretKeys } = stackRawConfig(stack);
@@ -34,7 +34,7 @@ describe("AKS cluster spec (pure)", () => {
                 assert.equal(spec.oidcIssuerProfile.enabled, true);
                 assert.equal(spec.securityProfile.workloadIdentity.enabled, true);
                 assert.equal(spec.disableLocalAccounts, true);
-                assert.deepEqual(spec.aadProfile, { managed: true, enableAzureRBAC: true, tenantID: "tenant" });
+                assert.deepEqual(spec.aadProfile, { managed: true, enableAzureRBAC: true, tenantID: "tenant", adminGroupObjectIDs: [PLACEHOLDER.adminGroupObjectId] });
             });
             it("network: Azure CNI overlay with Cilium as dataplane and policy engine", () => {
                 assert.equal(spec.networkProfile.networkPlugin, "azure");

@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import * as ipaddr from "ipaddr.js";
 import { NAMES, workloadManifests } from "../components/cluster/specs";
 import { PRIVATE_RANGES, networkPolicyManifests } from "../components/cluster/specs/network-policies";
+import { mcpServerTargets, smokeTestJobManifest, smokeTestPolicyManifest } from "../components/cluster/specs/smoke-test";
 import { StackConfig } from "../components/config";
 import { configFor, key, WORKLOAD_INPUTS as INPUTS } from "./fixtures";
 
@@ -83,7 +84,7 @@ function allowed(policies: Policy[], flow: Flow): boolean {
 }
 
 function policiesFor(cfg: StackConfig): Policy[] {
-    return networkPolicyManifests(cfg) as unknown as Policy[];
+    return [...networkPolicyManifests(cfg), smokeTestPolicyManifest(cfg, mcpServerTargets(cfg))] as unknown as Policy[];
 }
 
 describe("cluster: network policies", () => {
@@ -202,5 +203,23 @@ describe("cluster: network policies", () => {
         const ranged = policiesFor(configFor("prod", { [key("endpoint")]: JSON.stringify({ sourceRanges: ["198.51.100.0/24"] }) }));
         assert.ok(allowed(ranged, { from: { ip: "198.51.100.7" }, to: mcp, port: 3000 }));
         assert.ok(!allowed(ranged, { from: { ip: "203.0.113.9" }, to: mcp, port: 3000 }));
+    });
+
+    it("the smoke test reaches exactly DNS and the MCP server's port, even with source ranges, and nothing reaches it", () => {
+        const job = smokeTestJobManifest(cfg, { image: "curl:1", serverImage: "m:1", targets: mcpServerTargets(cfg) });
+        const smoke: Endpoint = { pod: job.spec.template.metadata.labels, namespace: ns };
+        const ranged = policiesFor(configFor("prod", { [key("endpoint")]: JSON.stringify({ sourceRanges: ["198.51.100.0/24"] }) }));
+        for (const set of [policies, ranged]) {
+            assert.ok(allowed(set, { from: smoke, to: mcp, port: 3000 }));
+            for (const protocol of ["UDP", "TCP"] as const) assert.ok(allowed(set, { from: smoke, to: coreDns, port: 53, protocol }));
+            assert.ok(!allowed(set, { from: smoke, to: mcp, port: 3001 }));
+            assert.ok(!allowed(set, { from: smoke, to: qdrant, port: 6333 }));
+            assert.ok(!allowed(set, { from: smoke, to: publicApi, port: 443 }));
+            assert.ok(!allowed(set, { from: smoke, to: { ip: "169.254.169.254" }, port: 80 }));
+            assert.ok(!allowed(set, { from: mcp, to: smoke, port: 3000 }), "nothing reaches the smoke test");
+        }
+        assert.ok(!allowed(ranged, { from: stranger, to: mcp, port: 3000 }), "the smoke test's rule admits only its own pods");
+        const own = ranged.filter((p) => selects(p.spec.podSelector, smoke.pod) && p.spec.podSelector.matchLabels);
+        assert.deepEqual(own.map((p) => p.metadata.name), [NAMES.smokeTest]);
     });
 });

@@ -312,3 +312,44 @@ describe("config: secrets stay out of messages", () => {
         assert.ok(err.problems.some((p) => p.key === "endpoint" && /not handled as a secret/.test(p.allowed)));
     });
 });
+
+describe("config: access (cluster admins)", () => {
+    const GROUP = "0a1b2c3d-0000-4000-8000-00000000000a";
+    const access = (a: object) => ({ "mcp-aks:access": JSON.stringify(a) });
+
+    it("a stack with no admin at all is an error whose fix looks up your own object id (dev) or a group (prod)", () => {
+        const dev = onlyProblem(errorFor("dev", access({})), "access");
+        assert.match(dev.allowed, /at least one admin.*nobody, not even pulumi up/);
+        assert.equal(dev.fix, `pulumi config set --path 'access.adminUsers[0]' "$(az ad signed-in-user show --query id -o tsv)" --stack dev`);
+        const prod = onlyProblem(errorFor("prod", access({ adminGroups: [] })), "access");
+        assert.match(prod.fix, /^pulumi config set --path 'access\.adminGroups\[0\]' "\$\(az ad group show --group '<group name>' --query id -o tsv\)" --stack prod$/);
+    });
+
+    it("prod needs a break-glass admin group even when a user or the CI principal is set", () => {
+        const p = onlyProblem(errorFor("prod", access({ adminUsers: [GROUP] })), "access.adminGroups");
+        assert.match(p.allowed, /break-glass/);
+        assert.deepEqual(parse("dev", access({ adminUsers: [GROUP] })).access, { adminGroups: [], ciServicePrincipal: null, adminUsers: [GROUP] });
+    });
+
+    it("rejects ids that are not GUIDs, naming the key and how to find the right id", () => {
+        const err = errorFor("dev", access({ adminGroups: ["platform-admins"], ciServicePrincipal: "github-mcp-aks", adminUsers: ["me@example.com"] }));
+        const group = onlyProblem(err, "access.adminGroups[0]");
+        assert.equal(group.value, "platform-admins");
+        assert.match(group.allowed, /Entra group object id \(a GUID.*az ad group show/);
+        assert.match(group.fix, /'access\.adminGroups\[0\]' "\$\(az ad group show/);
+        assert.match(onlyProblem(err, "access.ciServicePrincipal").fix, /--path access\.ciServicePrincipal "\$\(az ad sp show --id <app-id> --query id -o tsv\)"/);
+        assert.match(onlyProblem(err, "access.adminUsers[0]").allowed, /az ad signed-in-user show/);
+    });
+
+    it("rejects one object id listed twice (its grant would be declared twice)", () => {
+        const p = onlyProblem(errorFor("dev", access({ adminGroups: [GROUP], adminUsers: [GROUP.toUpperCase()] })), "access.adminUsers[0]");
+        assert.match(p.allowed, /access\.adminGroups\[0\] and access\.adminUsers\[0\]/);
+        assert.equal(p.fix, "pulumi config rm --path 'access.adminUsers[0]' --stack dev");
+    });
+
+    it("the removed deployerPrincipalType says what replaced it and how to remove it", () => {
+        const p = onlyProblem(errorFor("dev", { "mcp-aks:deployerPrincipalType": "ServicePrincipal" }), "deployerPrincipalType");
+        assert.match(p.allowed, /removed.*access\.adminGroups/);
+        assert.equal(p.fix, "pulumi config rm deployerPrincipalType --stack dev");
+    });
+});

@@ -60,6 +60,19 @@ export function addPlaceholderSecrets(raw: Record<string, string>, value: string
     return added;
 }
 
+/** A stand-in admin group object id (a valid GUID; no real group has it). */
+export const FIXTURE_ADMIN_GROUP = "33333333-3333-3333-3333-333333333333";
+
+/**
+ * Gives a raw config without `access` one admin group, as every real stack must have. Returns whether it
+ * added one.
+ */
+export function addPlaceholderAccess(raw: Record<string, string>, groupObjectId: string): boolean {
+    if (key("access") in raw) return false;
+    raw[key("access")] = JSON.stringify({ adminGroups: [groupObjectId] });
+    return true;
+}
+
 /**
  * A validated config for `environment`. Prod gets the API server range and the alert address it requires. `raw` adds or replaces
  * raw entries (objects as JSON strings, like `pulumi config` holds them); objects in it replace the
@@ -73,5 +86,6 @@ export function configFor(environment: Environment, raw: Record<string, string> 
     }
     Object.assign(entries, raw);
     addPlaceholderSecrets(entries, FAKE_SECRET);
+    addPlaceholderAccess(entries, FIXTURE_ADMIN_GROUP);
     return parseStackConfig(entries, { stack: environment, secretKeys: apiKeyNames(entries).map(key), sourceRoot: SOURCE_ROOT });
 }

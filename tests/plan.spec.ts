@@ -255,7 +255,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(summary, /\*\*placeholder\*\*/);
             assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
             assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 5 \|/);
-            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 4 \|/);
+            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 5 \|/);
             const q = ev.config.qdrant;
             const replication = `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}`;
             assert.ok(summary.includes(replication), "replication settings");
@@ -316,7 +316,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const summary = summaryOf(bad);
                 assert.match(summary, /Deployment [\w-]+\/mcp-server: \*\*FAILS restricted\*\*/);
                 assert.match(summary, /container mcp-server: privileged must be unset or false/);
-                assert.match(renderPlan(bad).summary, /1 of 3 FAIL/);
+                assert.match(renderPlan(bad).summary, /1 of 4 FAIL/);
             });
 
             it("reports a workload that no NetworkPolicy selects", () => {

@@ -166,7 +166,15 @@ export function clusterSpec(inputs: ClusterSpecInputs): ManagedClusterSpec {
         // cluster-admin certificate (which cannot be revoked or audited per person) does not exist.
         disableLocalAccounts: true,
         enableRBAC: true,
-        aadProfile: { managed: true, enableAzureRBAC: true, tenantID: inputs.tenantId },
+        // The admin groups are also the cluster's Entra admin groups, which AKS binds to cluster-admin as
+        // part of creating the cluster; Azure RBAC grants (platform.ts) are what authorize them with Azure
+        // RBAC on. Users and the CI principal cannot be listed here (groups only).
+        aadProfile: {
+            managed: true,
+            enableAzureRBAC: true,
+            tenantID: inputs.tenantId,
+            ...(config.access.adminGroups.length > 0 ? { adminGroupObjectIDs: [...config.access.adminGroups] } : {}),
+        },
         oidcIssuerProfile: { enabled: true },
         securityProfile: {
             workloadIdentity: { enabled: true },

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { StackConfig, sanitizeStackName } from "../config";
+import { StackConfig, adminPrincipals, sanitizeStackName } from "../config";
 import { azureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { MCP_SERVER_SERVICE_ACCOUNT, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
 import { AksCluster } from "./cluster";
@@ -18,6 +18,7 @@ import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
 import { OperationsAlerts } from "./alerts";
 import { ClusterDataCollection, clusterLogCategories, diagnosticSetting, LogWorkspace } from "./monitoring";
 import { ClusterPolicy } from "./policy";
+import { propagationWaitMs } from "./rbac-propagation";
 import { Registry } from "./registry";
 import { BUILT_IN_ROLES, scopedRoleAssignment } from "./role-assignment";
 import { SecretsVault } from "./vault";
@@ -36,6 +37,44 @@ export interface BackupTarget {
 export interface AzurePlatformArgs {
     /** The validated stack config. */
     readonly config: StackConfig;
+}
+
+export interface ClusterAdminGrantsArgs {
+    /** The validated stack config (its `access`). */
+    readonly config: StackConfig;
+    /** The stack's resource group: it exists minutes before the cluster. */
+    readonly resourceGroupId: pulumi.Input<string>;
+    /** Subscription that holds the role definition. */
+    readonly subscriptionId: pulumi.Input<string>;
+    /** Parent of the grants. */
+    readonly parent: pulumi.Resource;
+}
+
+/**
+ * AKS RBAC Cluster Admin for every configured admin, on the stack's resource group rather than on the
+ * cluster. Azure RBAC grants take up to ~5 minutes to reach the AKS authorization webhook, and the
+ * Kubernetes provider retries only NotFound, never 403 (DESIGN.md pitfall 13). A grant on the cluster can
+ * only be made once the cluster exists, seconds before the first Kubernetes call; a grant on the resource
+ * group is made right after the group, in parallel with AKS creation (5-10 minutes), and the cluster
+ * inherits it, so it has propagated by the time the API server answers. The group holds only this stack's
+ * resources, so the wider scope reaches no other cluster. Each grant is keyed by the principal's object
+ * id, so reordering the lists or running `up` as someone else changes nothing.
+ */
+export function clusterAdminGrants(name: string, args: ClusterAdminGrantsArgs): authorization.RoleAssignment[] {
+    return adminPrincipals(args.config.access).map(({ objectId, type }) =>
+        scopedRoleAssignment(
+            `${name}-${objectId.toLowerCase()}`,
+            {
+                scope: args.resourceGroupId,
+                principalId: objectId,
+                principalType: type,
+                roleId: BUILT_IN_ROLES.aksRbacClusterAdmin,
+                subscriptionId: args.subscriptionId,
+                description: `Cluster admin from config (access, ${type})`,
+            },
+            { parent: args.parent },
+        ),
+    );
 }
 
 /** Tags on every Azure resource; `environment` is what the policy pack keys prod rules on. */
@@ -72,6 +111,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const tags = platformTags(cfg);
         const stem = { prefix: cfg.namePrefix, stack: sanitizeStackName(cfg.stack) };
         const fixedNames = azureNames(stem);
+        // Only the tenant and subscription are read from the client: who runs `up` never changes a grant.
         const client = authorization.getClientConfigOutput({ parent: this });
 
         // Key Vault and ACR names are global and a deleted vault's name stays reserved for its soft-delete
@@ -255,20 +295,12 @@ export class AzurePlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // The deployer needs Kubernetes RBAC on the cluster it just made: local accounts are off, so
-        // without this grant the provider below could not create a single object.
-        const adminRole = scopedRoleAssignment(
-            `${name}-deployer-aks-admin`,
-            {
-                scope: cluster.id,
-                principalId: client.objectId,
-                principalType: cfg.deployerPrincipalType,
-                roleId: BUILT_IN_ROLES.aksRbacClusterAdmin,
-                subscriptionId: client.subscriptionId,
-                description: "Principal running pulumi up deploys the MCP workloads",
-            },
-            { parent: this },
-        );
+        const adminRoles = clusterAdminGrants(`${name}-aks-admin`, {
+            config: cfg,
+            resourceGroupId: group.id,
+            subscriptionId: client.subscriptionId,
+            parent: this,
+        });
 
         if (cfg.qdrant.backup.enabled) {
             const backup = new BackupStorage(
@@ -302,9 +334,19 @@ export class AzurePlatform extends pulumi.ComponentResource {
             clusterId: cluster.id,
             kubelogin: { mode: cfg.kubeloginMode },
         });
-        // Azure RBAC grants take a short while to reach the API server; depending on the grant at least
-        // orders it before the first Kubernetes call.
-        this.provider = clusterProvider(`${name}-k8s`, this.kubeconfig, { parent: this, dependsOn: [adminRole] });
+        // The grants exist minutes before the cluster does (see clusterAdminGrants). Should the cluster ever
+        // be ready sooner than they propagate, the provider's kubeconfig is held back for the rest of the
+        // documented window (first up only: see propagationWaitMs).
+        const grantsPropagated = pulumi.all(adminRoles.map((r) => r.createdOn)).apply(async (createdOn) => {
+            const ms = propagationWaitMs(createdOn, Date.now());
+            if (ms > 0) {
+                await pulumi.log.info(`Waiting ${Math.ceil(ms / 1000)} s for the new cluster admin grants to reach the AKS API server.`, this);
+                await new Promise((resolve) => setTimeout(resolve, ms));
+            }
+            return true;
+        });
+        const providerKubeconfig = pulumi.all([this.kubeconfig, grantsPropagated]).apply(([kubeconfig]) => kubeconfig);
+        this.provider = clusterProvider(`${name}-k8s`, pulumi.secret(providerKubeconfig), { parent: this, dependsOn: adminRoles });
 
         this.resourceGroupName = group.name;
         this.dataResourceGroupName = dataGroup.name;

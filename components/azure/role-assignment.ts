@@ -26,7 +26,7 @@ export const BUILT_IN_ROLES = {
 export type PrincipalType = "User" | "ServicePrincipal" | "Group";
 
 export interface ScopedRoleAssignmentArgs {
-    /** Resource id the role applies to: one resource, or a resource group the stack dedicates to one purpose; never a subscription. */
+    /** Resource id the role applies to: one resource, or a resource group the stack dedicates to one purpose (the data group; cluster admins: the stack's own resource group, see clusterAdminGrants); never a subscription. */
     readonly scope: pulumi.Input<string>;
     /** Object id of the principal that receives the role. */
     readonly principalId: pulumi.Input<string>;

@@ -37,6 +37,8 @@ export class McpServer extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
     readonly deploymentName: pulumi.Output<string>;
+    /** The Deployment and the Service, for what must wait until the server is rolled out and reachable. */
+    readonly rollout: pulumi.Resource[];
     /** `http://<lb-address>/mcp`; empty until Azure assigns the address. */
     readonly endpointUrl: pulumi.Output<string>;
 
@@ -73,6 +75,7 @@ export class McpServer extends pulumi.ComponentResource {
         this.serviceName = service.metadata.name;
         this.serviceAccountName = serviceAccount.metadata.name;
         this.deploymentName = deployment.metadata.name;
+        this.rollout = [deployment, service];
         this.endpointUrl = service.status.apply((status) => endpointUrlFromStatus(status));
         this.registerOutputs({
             serviceName: this.serviceName,

@@ -10,6 +10,8 @@ import { McpServer } from "./mcp-server";
 import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
+import { SmokeTest } from "./smoke-test";
+import { mcpServerTargets } from "./specs/smoke-test";
 import { QdrantBackup } from "./qdrant-backup";
 import type { BackupTargetInputs } from "./specs/qdrant-backup";
 
@@ -38,6 +40,8 @@ export interface McpWorkloadsArgs {
     readonly image: pulumi.Input<string>;
     /** Resource group (a plain name) that holds Qdrant's disks, outside the cluster's MC_ group. */
     readonly dataResourceGroupName: pulumi.Input<string>;
+    /** Pinned image with sh and curl for the post-deploy smoke test. */
+    readonly smokeTestImage: pulumi.Input<string>;
     /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
     readonly qdrantImage: pulumi.Input<string>;
     /** Azure resources the first MCP rollout must wait for (federated credential, Key Vault role, secrets). */
@@ -53,6 +57,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
     readonly mcpServiceName: pulumi.Output<string>;
     readonly qdrantServiceName: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
+    /** Name of the smoke-test Job of this update. */
+    readonly smokeTestJobName: pulumi.Output<string>;
     /** The backup CronJob's name; undefined without backups. */
     readonly backupCronJobName?: pulumi.Output<string>;
 
@@ -85,6 +91,12 @@ export class McpWorkloads extends pulumi.ComponentResource {
             child,
         );
 
+        // Last: `pulumi up` succeeds only once the server answers health, initialize and tools/list.
+        const smokeTest = new SmokeTest(
+            `${name}-smoke-test`,
+            { config: cfg, image: args.smokeTestImage, serverImage: args.image, targets: mcpServerTargets(cfg), dependsOn: [...guarded, ...mcp.rollout] },
+            child,
+        );
         if (args.backup) {
             const backup = new QdrantBackup(
                 `${name}-qdrant-backup`,
@@ -101,6 +113,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         }
 
         this.namespace = namespace.name;
+        this.smokeTestJobName = smokeTest.jobName;
         this.endpointUrl = mcp.endpointUrl;
         this.mcpServiceName = mcp.serviceName;
         this.qdrantServiceName = qdrant.serviceName;
@@ -111,6 +124,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
             mcpServiceName: this.mcpServiceName,
             qdrantServiceName: this.qdrantServiceName,
             serviceAccountName: this.serviceAccountName,
+            smokeTestJobName: this.smokeTestJobName,
         });
     }
 }

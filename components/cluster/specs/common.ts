@@ -50,6 +50,8 @@ export const NAMES = {
     /** Where the snapshots go and which nodes to ask: read by the CronJob and by the restore Job. */
     qdrantBackupSettings: "qdrant-backup-settings",
     defaultDeny: "default-deny-all",
+    /** The post-deploy smoke test: its pods' label, ConfigMap, NetworkPolicy and the prefix of its Job. */
+    smokeTest: "mcp-smoke-test",
 } as const;
 
 /** Cluster-scoped names carry the namespace, so two stacks sharing a cluster cannot collide. */

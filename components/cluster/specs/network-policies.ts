@@ -74,7 +74,11 @@ export function mcpServerPolicyManifest(cfg: Pick<WorkloadConfig, "namespace" | 
         spec: {
             podSelector: { matchLabels: selectorLabels(NAMES.mcp) },
             policyTypes: ["Ingress", "Egress"],
-            ingress: [{ ...(from.length > 0 ? { from } : {}), ports: [{ protocol: "TCP", port: MCP_PORT }] }],
+            ingress: [
+                { ...(from.length > 0 ? { from } : {}), ports: [{ protocol: "TCP", port: MCP_PORT }] },
+                // The post-deploy smoke test (smoke-test.ts), whatever the source ranges.
+                { from: [{ podSelector: { matchLabels: selectorLabels(NAMES.smokeTest) } }], ports: [{ protocol: "TCP", port: MCP_PORT }] },
+            ],
             egress: [
                 dnsEgressRule(),
                 { to: [qdrantPods()], ports: qdrantPorts() },
