@@ -75,6 +75,22 @@ export interface NodePoolConfig {
     readonly maxCount: number;
     readonly osDiskType: "Ephemeral" | "Managed";
     readonly osDiskSizeGB: number;
+    /** Pods per node; fixed when the pool is created (a change rotates a user pool). */
+    readonly maxPods: number;
+}
+
+export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A weekly AKS planned-maintenance window. */
+export interface MaintenanceWindowConfig {
+    readonly dayOfWeek: Weekday;
+    readonly intervalWeeks: number;
+    /** HH:MM in utcOffset's time. */
+    readonly startTime: string;
+    readonly durationHours: number;
+    /** +HH:MM or -HH:MM. */
+    readonly utcOffset: string;
 }
 
 export interface ResourcesConfig {
@@ -177,6 +193,21 @@ export interface StackConfig {
         /** Also generate a read-only API key (Secret key `read-only-api-key`) for read-only clients. */
         readonly readOnlyApiKey: boolean;
         readonly backup: QdrantBackupConfig;
+    };
+    /** When AKS may upgrade the control plane and node images. */
+    readonly maintenance: {
+        readonly autoUpgrade: MaintenanceWindowConfig;
+        readonly nodeOsUpgrade: MaintenanceWindowConfig;
+    };
+    /** Who the platform alerts reach. */
+    readonly alerts: { readonly emails: readonly string[] };
+    /** Monthly cost budget of the stack's resource groups, in the billing currency. */
+    readonly budget: {
+        readonly amount: number;
+        /** Percentages of the amount that notify once actual spend reaches them. */
+        readonly actualPercent: readonly number[];
+        /** Percentages of the amount that notify once the month's forecast reaches them. */
+        readonly forecastPercent: readonly number[];
     };
 }
 
@@ -319,18 +350,37 @@ const REMOVED_KEYS: Readonly<Record<string, string>> = {
         "this key was removed: cluster admins now come from access.adminGroups, access.ciServicePrincipal and access.adminUsers, never from whoever runs pulumi up (README \"Cluster administrators\")",
 };
 
-const nodePool = z.strictObject({
-    vmSize: text(VM_SIZE, "an Azure VM size string such as Standard_D2ds_v5"),
-    minCount: int(1, 100),
-    maxCount: int(1, 100),
-    osDiskType: oneOf(["Ephemeral", "Managed"] as const),
-    osDiskSizeGB: int(30, 2048),
-});
+/** A node pool; `minFloor` 1 for the system pool (AKS keeps it running), 0 for a user pool (it may scale to zero). */
+const nodePool = (minFloor: 0 | 1) =>
+    z.strictObject({
+        vmSize: text(VM_SIZE, "an Azure VM size string such as Standard_D2ds_v5"),
+        minCount: int(minFloor, 100),
+        maxCount: int(1, 100),
+        osDiskType: oneOf(["Ephemeral", "Managed"] as const),
+        osDiskSizeGB: int(30, 2048),
+        // Azure CNI overlay gives pods addresses outside the VNet, so AKS allows up to 250 per node.
+        maxPods: int(10, 250),
+    });
 
 /** A quantity above zero: a zero CPU request breaks the HPA's utilisation target, a zero size holds nothing. */
 function positive(pattern: RegExp, allowed: string) {
     return text(pattern, allowed).refine((q) => quantityValue(q) > 0, allowedText(`${allowed}, above zero`));
 }
+
+/** Planned maintenance: AKS requires windows of 4 to 24 hours; weekly schedules repeat every 1-4 weeks. */
+const maintenanceWindow = z.strictObject({
+    dayOfWeek: oneOf(WEEKDAYS),
+    intervalWeeks: int(1, 4),
+    startTime: text(/^([01]\d|2[0-3]):[0-5]\d$/, "a 24-hour time HH:MM such as 02:00"),
+    durationHours: int(4, 24),
+    utcOffset: text(/^[+-](0\d|1[0-4]):[0-5]\d$/, "a UTC offset such as +00:00 or -05:00"),
+});
+
+/** Deliberately simple (one @, no spaces, a dot in the domain): Azure Monitor rejects what it cannot deliver. */
+const EMAIL = /^[^@\s"',;<>]+@[^@\s"',;<>]+\.[A-Za-z]{2,}$/;
+const percentList = z.array(int(1, 1000), allowedText("a list of percentages such as [80, 100]"));
+const email = text(EMAIL, "an email address such as platform-oncall@example.com");
+PLACEHOLDERS.set(email, "<oncall@your-org>");
 
 const resources = z.strictObject({
     requests: z.strictObject({
@@ -404,8 +454,8 @@ const schema = z.strictObject({
         kubernetesVersion,
         tier: oneOf(["Free", "Standard", "Premium"] as const),
         zones: z.array(oneOf(["1", "2", "3"] as const), allowedText("a list of zones from \"1\", \"2\", \"3\"")),
-        systemPool: nodePool,
-        userPool: nodePool.nullable(),
+        systemPool: nodePool(1),
+        userPool: nodePool(0).nullable(),
         authorizedIpRanges: cidrList,
         upgradeChannel: oneOf(["patch", "stable", "rapid", "node-image", "none"] as const),
         nodeOsUpgradeChannel: oneOf(["NodeImage", "SecurityPatch", "Unmanaged", "None"] as const),
@@ -442,6 +492,15 @@ const schema = z.strictObject({
             // The lifecycle rule's daysAfterModificationGreaterThan; Azure allows 0-99999, and 0 would delete each snapshot a day after upload.
             retentionDays: int(1, 3650),
         }),
+    }),
+    maintenance: z.strictObject({ autoUpgrade: maintenanceWindow, nodeOsUpgrade: maintenanceWindow }),
+    alerts: z.strictObject({
+        emails: z.array(email, allowedText("a list of email addresses")),
+    }),
+    budget: z.strictObject({
+        amount: int(1, 10_000_000),
+        actualPercent: percentList,
+        forecastPercent: percentList,
     }),
 });
 
@@ -1149,6 +1208,20 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         }
     }
     out.push(...serverProblems(cfg, ctx));
+    // AKS: a system pool must fit at least 30 pods (its add-ons alone need most of them).
+    if (cfg.cluster.systemPool.maxPods < 30) {
+        add(["cluster", "systemPool", "maxPods"], cfg.cluster.systemPool.maxPods, "at least 30 (AKS requires it of system node pools)", setCommand(stack, ["cluster", "systemPool", "maxPods"], 110));
+    }
+    // A budget holds at most five notifications; removing both lists restores the defaults (three).
+    const notifications = cfg.budget.actualPercent.length + cfg.budget.forecastPercent.length;
+    if (notifications === 0 || notifications > 5) {
+        add(
+            ["budget", "actualPercent"],
+            cfg.budget.actualPercent,
+            `1 to 5 thresholds in budget.actualPercent and budget.forecastPercent together (now ${notifications}; Azure budgets hold at most five notifications)`,
+            andThen(rmCommand(stack, ["budget", "actualPercent"]), rmCommand(stack, ["budget", "forecastPercent"])),
+        );
+    }
     for (const [p, r] of resourceBlocks(cfg)) {
         for (const res of ["cpu", "memory"] as const) {
             if (quantityValue(r.requests[res]) > quantityValue(r.limits[res])) {
@@ -1191,6 +1264,14 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         }
         if (!cfg.keyVault.purgeProtection) {
             add(["keyVault", "purgeProtection"], false, "true in prod: a deleted vault and its keys must stay recoverable", setCommand(stack, ["keyVault", "purgeProtection"], true));
+        }
+        if (cfg.cluster.systemPool.minCount < 3) {
+            // Three system nodes keep CoreDNS, metrics-server and the CSI controllers up through a node
+            // upgrade and a zone outage (AKS production guidance; PSRule Azure.AKS.MinNodeCount).
+            add(["cluster", "systemPool", "minCount"], cfg.cluster.systemPool.minCount, "at least 3 in prod", setCommand(stack, ["cluster", "systemPool", "minCount"], 3));
+        }
+        if (cfg.alerts.emails.length === 0) {
+            add(["alerts", "emails"], [], "at least one address in prod: an alert that reaches nobody does not help", setCommand(stack, ["alerts", "emails"], ["<oncall@your-org>"]));
         }
         if (ctx.options.deployment) {
             for (const [p, range] of cidrValues(cfg)) {

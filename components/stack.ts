@@ -8,6 +8,7 @@ import { StackConfig, mcpServerList } from "./config";
 import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads, ServerInputs } from "./cluster/workloads";
 import { clientConfigs, clientEntries, STACK_OUTPUTS } from "./client-config";
+import { estimateCost } from "./cost";
 
 export function createStack(config: StackConfig) {
     const platform = new AzurePlatform("platform", { config });
@@ -26,6 +27,7 @@ export function createStack(config: StackConfig) {
         servers,
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
+        dataResourceGroupName: platform.dataResourceGroupName,
         qdrantImage: platform.images.qdrant,
         smokeTestImage: platform.images.curl,
         backup: platform.backup && {
@@ -45,6 +47,7 @@ export function createStack(config: StackConfig) {
     return {
         environment: config.environment,
         resourceGroupName: platform.resourceGroupName,
+        dataResourceGroupName: platform.dataResourceGroupName,
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         acrLoginServer: platform.registryLoginServer,
@@ -74,6 +77,8 @@ export function createStack(config: StackConfig) {
             identityClientId: platform.backup.identityClientId,
             cronJob: workloads.backupCronJobName,
         },
+        // List-price estimate from the declared config (components/cost.ts); README "Cost" shows the same numbers.
+        costEstimate: estimateCost(config),
         [STACK_OUTPUTS.servers]: workloads.servers,
         [STACK_OUTPUTS.clientConfig]: clientConfig,
         [STACK_OUTPUTS.mcpJson]: clientConfig.apply((c) => c.mcp),

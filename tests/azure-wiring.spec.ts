@@ -118,7 +118,7 @@ for (const stack of ["dev", "prod"] as const) {
                 admins.map((r) => [r.inputs.principalId, r.inputs.principalType]),
                 [[PLACEHOLDER.adminGroupObjectId, "Group"]],
             );
-            const rg = ev.one("azure-native:resources:ResourceGroup");
+            const rg = ev.one("azure-native:resources:ResourceGroup", "platform-rg");
             for (const r of admins) {
                 assert.equal(r.inputs.scope, rg.id, "granted on the resource group, which exists minutes before the cluster");
                 assert.ok(!r.dependencies.includes(ev.one(T.cluster).urn), "the grant must not wait for the cluster: it propagates while AKS is created");
@@ -131,13 +131,18 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("every role assignment has a principalType and a deterministic GUID name", () => {
             const roles = ev.ofType(T.role);
-            // AcrPull, AKS admin (one placeholder admin group), the backup's Storage Blob Data Contributor, and one Secrets User per secret.
-            assert.equal(roles.length, 3 + ev.ofType(T.secret).length);
-            const rg = ev.one("azure-native:resources:ResourceGroup").id;
+            // AcrPull, AKS admin (one placeholder admin group), the backup's Storage Blob Data Contributor, the control
+            // plane's Contributor on the data group, and one Secrets User per secret.
+            assert.equal(roles.length, 4 + ev.ofType(T.secret).length);
+            const rg = ev.one("azure-native:resources:ResourceGroup", "platform-rg").id;
+            const dataGroup = ev.one("azure-native:resources:ResourceGroup", "platform-data-rg");
             for (const r of roles) {
                 assert.ok(r.inputs.principalType, r.name);
                 assert.equal(r.inputs.roleAssignmentName, roleAssignmentName(r.inputs.scope, r.inputs.principalId, r.inputs.roleDefinitionId), r.name);
-                if (r.inputs.scope !== rg) assert.match(r.inputs.scope, /\/providers\/Microsoft\./, `${r.name} is scoped to one resource`);
+                // One resource, the group dedicated to Qdrant's disks, or (cluster admins only, see above) the
+                // stack's own group; never the subscription.
+                const admin = r.inputs.roleDefinitionId.endsWith(BUILT_IN_ROLES.aksRbacClusterAdmin);
+                assert.ok(/\/providers\/Microsoft\./.test(r.inputs.scope) || r.inputs.scope === dataGroup.id || (admin && r.inputs.scope === rg), `${r.name} is scoped to one resource or the data group`);
             }
         });
 

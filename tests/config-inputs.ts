@@ -37,6 +37,7 @@ export const FILL: Record<string, string> = {
     "<client-cidr>": "20.60.0.0/16",
     "<tag>": "2.0.0",
     "<digest>": "0123456789abcdef".repeat(4),
+    "<oncall@your-org>": "oncall@contoso.com",
     "<group name>": "mcp-aks-admins",
     "<app-id>": "0f0f0f0f-1111-4222-8333-444444444444",
 };

@@ -28,6 +28,7 @@ export const WORKLOAD_INPUTS = {
     blobEndpoint: "https://stmcpdevabc123.blob.core.windows.net",
     backupContainer: "qdrant-snapshots",
     backupImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.curl),
+    dataResourceGroup: "rg-mcp-dev-data",
 };
 
 /** A distinct stand-in identity client id per server, so a test can tell whose identity an object names. */
@@ -91,13 +92,16 @@ export function addPlaceholderAccess(raw: Record<string, string>, groupObjectId:
 }
 
 /**
- * A validated config for `environment`. Prod gets the API server range it requires. `raw` adds or replaces
+ * A validated config for `environment`. Prod gets the API server range and the alert address it requires. `raw` adds or replaces
  * raw entries (objects as JSON strings, like `pulumi config` holds them); objects in it replace the
  * fixture's object of the same key, so pass prod's cluster ranges yourself when overriding `cluster`.
  */
 export function configFor(environment: Environment, raw: Record<string, string> = {}): StackConfig {
     const entries: Record<string, string> = { [key("environment")]: environment };
-    if (environment === "prod") entries[key("cluster")] = JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] });
+    if (environment === "prod") {
+        entries[key("cluster")] = JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] });
+        entries[key("alerts")] = JSON.stringify({ emails: ["oncall@example.com"] });
+    }
     Object.assign(entries, raw);
     addPlaceholderSecrets(entries, FAKE_SECRET);
     addPlaceholderAccess(entries, FIXTURE_ADMIN_GROUP);

@@ -20,6 +20,7 @@ export const PLACEHOLDER = {
     /** The admin group a stack file without `access` is evaluated with (a valid GUID, no real group). */
     adminGroupObjectId: "00000000-0000-0000-0000-000000ad0001",
     kubeletObjectId: "00000000-0000-0000-0000-00000ku6e1e7",
+    clusterPrincipalId: "00000000-0000-0000-0000-0000c1a5e7e5",
     identityPrincipalId: "00000000-0000-0000-0000-0000004a41d0",
     identityClientId: "00000000-0000-0000-0000-00000c1d0001",
     backupIdentityPrincipalId: "00000000-0000-0000-0000-0000004a41d2",
@@ -113,6 +114,8 @@ export function stackRawConfig(stack: string, options: EvaluateOptions = {}): { 
 }
 
 function azureId(type: string, name: string, inputs: any): string {
+    // A resource group's id has no provider segment; a grant scoped to it must look like one to the policies.
+    if (type === "azure-native:resources:ResourceGroup") return `/subscriptions/${PLACEHOLDER.subscriptionId}/resourceGroups/${name}`;
     const [, module, kind] = type.split(":");
     const rg = inputs.resourceGroupName ?? "rg-placeholder";
     return `/subscriptions/${PLACEHOLDER.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.${module}/${kind}/${name}`;
@@ -129,6 +132,9 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                 fqdn: `${inputs.dnsPrefix}.hcp.${inputs.location}.azmk8s.io`,
                 oidcIssuerProfile: { enabled: true, issuerURL: PLACEHOLDER.oidcIssuer },
                 identityProfile: { kubeletidentity: { objectId: PLACEHOLDER.kubeletObjectId, clientId: "00000000-0000-0000-0000-00000ku6e1c1" } },
+                identity: { ...inputs.identity, principalId: PLACEHOLDER.clusterPrincipalId, tenantId: PLACEHOLDER.tenantId },
+                // AKS's default name for the node resource group.
+                nodeResourceGroup: `MC_${inputs.resourceGroupName}_${inputs.resourceName}_${inputs.location}`,
             };
         case "azure-native:containerregistry:Registry":
             return { name: inputs.registryName, loginServer: `${String(inputs.registryName).toLowerCase()}.azurecr.io` };

@@ -149,6 +149,16 @@ describe("policy: role-assignment-resource-scope", () => {
         }
     });
 
+    it("passes a resource group dedicated to one purpose (the data group), by configurable suffix", async () => {
+        const dataGroup = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-mcp-prod-data";
+        assert.deepStrictEqual(await check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: dataGroup })), []);
+        assert.match(
+            await single(check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: dataGroup }), { config: { dedicatedResourceGroupSuffixes: ["-disks"] } })),
+            /not to a single resource/,
+        );
+        assert.match(await single(check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: "/subscriptions/0000/resourceGroups/rg-data-mcp" }))), /not to a single resource/);
+    });
+
     it("allows AKS RBAC Cluster Admin, and only it, on a resource group (granted before the cluster exists)", async () => {
         const rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-mcp-dev";
         const role = (id: string) => `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${id}`;

@@ -241,13 +241,21 @@ describe("workflows: the README's one-time setup matches them", () => {
     });
 
     it("scopes the RBAC administrator condition to the stack's resource group, limited to the roles the program grants", () => {
-        const rbacAdmin = setup.match(/--role "Role Based Access Control Administrator" --scope "([^"]+)"/);
-        assert.ok(rbacAdmin, "the deploy identity gets Role Based Access Control Administrator");
-        assert.match(rbacAdmin[1], /^\/subscriptions\/\$SUBSCRIPTION_ID\/resourceGroups\/\$\{?STACK_RG\}?$/, "a resource group scope, not the subscription");
-        const roles = setup.match(/ROLES="([^"]+)"/)?.[1].split(/,\s*/).sort();
+        const grants = [...setup.matchAll(/--role "Role Based Access Control Administrator" --scope "([^"]+)" \\\n\s*--condition-version "2\.0" \\\n\s*--condition "([^"]+)"/g)];
+        assert.deepStrictEqual(
+            grants.map((g) => g[1]),
+            ["/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$STACK_RG", "/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$DATA_RG"],
+            "the stack's resource group and its data group, never the subscription",
+        );
+        const list = (name: string) => setup.match(new RegExp(`\\b${name}="([^"]+)"`))?.[1].split(/,\s*/).sort() ?? [];
+        // Each grant's condition names its own list (both the write and the delete halves).
+        assert.equal((grants[0][2].match(/\{\$ROLES\}/g) ?? []).length, 2);
+        assert.equal((grants[1][2].match(/\{\$DATA_ROLES\}/g) ?? []).length, 2);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { BUILT_IN_ROLES } = require("../components/azure/role-assignment") as typeof import("../components/azure/role-assignment");
-        assert.deepStrictEqual(roles, Object.values(BUILT_IN_ROLES).sort(), "exactly the roles the program assigns");
+        assert.deepStrictEqual(list("DATA_ROLES"), [BUILT_IN_ROLES.contributor], "the data group: only Contributor, for the cluster's disks");
+        assert.deepStrictEqual([...list("ROLES"), ...list("DATA_ROLES")].sort(), Object.values(BUILT_IN_ROLES).sort(), "exactly the roles the program assigns");
+        assert.ok(!list("ROLES").includes(BUILT_IN_ROLES.contributor), "Contributor is never grantable on the stack's own group");
         assert.doesNotMatch(setup, /--role "User Access Administrator"/);
     });
 });

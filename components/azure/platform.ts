@@ -15,8 +15,10 @@ import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
 import { StackImages } from "./images";
 import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
+import { OperationsAlerts } from "./alerts";
+import { ClusterDataCollection, clusterLogCategories, diagnosticSetting, LogWorkspace } from "./monitoring";
+import { ClusterPolicy } from "./policy";
 import { propagationWaitMs } from "./rbac-propagation";
-import { ClusterDataCollection, LogWorkspace } from "./monitoring";
 import { Registry } from "./registry";
 import { BUILT_IN_ROLES, scopedRoleAssignment } from "./role-assignment";
 import { SecretsVault } from "./vault";
@@ -90,6 +92,8 @@ export function platformTags(config: StackConfig): Record<string, string> {
 
 export class AzurePlatform extends pulumi.ComponentResource {
     readonly resourceGroupName: pulumi.Output<string>;
+    /** The resource group that holds Qdrant's disks (StorageClass `resourceGroup`). */
+    readonly dataResourceGroupName: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
@@ -132,6 +136,15 @@ export class AzurePlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Disks provisioned here survive the cluster: AKS deletes its MC_ group, and every disk in it, with the
+        // cluster. Protected in prod so that `pulumi destroy` cannot take retained volumes with it.
+        const dataGroup = new resources.ResourceGroup(
+            `${name}-data-rg`,
+            { resourceGroupName: fixedNames.dataResourceGroup, location: cfg.location, tags: { ...tags, purpose: "stateful-disks" } },
+            { parent: this, protect: cfg.environment === "prod" },
+        );
+
+        const capped = cfg.cluster.logDailyQuotaGb !== -1;
         const logs = new LogWorkspace(
             `${name}-monitoring`,
             {
@@ -185,10 +198,34 @@ export class AzurePlatform extends pulumi.ComponentResource {
                 clusterId: cluster.id,
                 workspaceId: logs.workspaceId,
                 prometheusWorkspaceId: logs.prometheusWorkspaceId,
+                capped: capped,
                 tags,
             },
             { parent: this },
         );
+
+        diagnosticSetting(
+            `${name}-cluster-diagnostics`,
+            { resourceUri: cluster.id, workspaceId: logs.workspaceId, categories: clusterLogCategories(capped), metrics: !capped, dedicated: true },
+            { parent: this },
+        );
+
+        // The Azure Disk CSI controller runs in the AKS control plane under the cluster's identity; to create
+        // disks outside MC_ it needs Contributor on the group that holds them (azuredisk-csi-driver docs).
+        scopedRoleAssignment(
+            `${name}-cluster-data-contributor`,
+            {
+                scope: dataGroup.id,
+                principalId: cluster.principalId,
+                principalType: "ServicePrincipal",
+                roleId: BUILT_IN_ROLES.contributor,
+                subscriptionId: client.subscriptionId,
+                description: "AKS control plane (Azure Disk CSI) creates Qdrant's disks in the data resource group",
+            },
+            { parent: this },
+        );
+
+        new ClusterPolicy(`${name}-policy`, { clusterId: cluster.id, clusterName: fixedNames.cluster }, { parent: this });
 
         const vault = new SecretsVault(
             `${name}-vault`,
@@ -201,6 +238,28 @@ export class AzurePlatform extends pulumi.ComponentResource {
                 softDeleteRetentionDays: cfg.keyVault.softDeleteRetentionDays,
                 purgeProtection: cfg.keyVault.purgeProtection,
                 secrets: cfg.secrets,
+                tags,
+            },
+            { parent: this },
+        );
+
+        diagnosticSetting(
+            `${name}-vault-diagnostics`,
+            // Key Vault's AuditEvent records every secret read and denied call; it goes to AzureDiagnostics.
+            { resourceUri: vault.id, workspaceId: logs.workspaceId, categories: ["AuditEvent"], metrics: false, dedicated: false },
+            { parent: this },
+        );
+
+        new OperationsAlerts(
+            `${name}-alerts`,
+            {
+                config: cfg,
+                resourceGroupName: group.name,
+                subscriptionId: client.subscriptionId,
+                budgetResourceGroups: [group.name, dataGroup.name, cluster.nodeResourceGroup],
+                targets: { cluster: cluster.id, vault: vault.id, workspace: logs.workspaceId },
+                baseName: `${stem.prefix}-${stem.stack}`,
+                slowLogAlerts: capped,
                 tags,
             },
             { parent: this },
@@ -310,6 +369,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         this.provider = clusterProvider(`${name}-k8s`, pulumi.secret(providerKubeconfig), { parent: this, dependsOn: adminRoles });
 
         this.resourceGroupName = group.name;
+        this.dataResourceGroupName = dataGroup.name;
         this.clusterName = cluster.name;
         this.oidcIssuerUrl = cluster.oidcIssuerUrl;
         this.registryLoginServer = registry.loginServer;
@@ -321,6 +381,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
 
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,
+            dataResourceGroupName: this.dataResourceGroupName,
             clusterName: this.clusterName,
             oidcIssuerUrl: this.oidcIssuerUrl,
             registryLoginServer: this.registryLoginServer,

@@ -47,6 +47,8 @@ export interface McpWorkloadsArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Name of the Key Vault that holds the API keys. */
     readonly vaultName: pulumi.Input<string>;
+    /** Resource group (a plain name) that holds Qdrant's disks, outside the cluster's MC_ group. */
+    readonly dataResourceGroupName: pulumi.Input<string>;
     /** Pinned image with sh and curl for the post-deploy smoke test. */
     readonly smokeTestImage: pulumi.Input<string>;
     /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
@@ -78,7 +80,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic.
         const guarded = [...namespaced, ...policies.policies];
 
-        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, image: args.qdrantImage, dependsOn: guarded }, child);
+        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, diskResourceGroup: args.dataResourceGroupName, image: args.qdrantImage, dependsOn: guarded }, child);
         const rollouts: pulumi.Resource[] = [];
         const targets = mcpServerList(cfg).map((server) => {
             const inputs = args.servers[server.name];

@@ -46,6 +46,8 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly backupContainer: S;
     /** The curl image in the stack's ACR. */
     readonly backupImage: S;
+    /** The stack-owned resource group for Qdrant's disks. */
+    readonly dataResourceGroup: S;
 }
 
 /** One server's objects, in creation order; the SecretProviderClass only when it reads keys. */
@@ -73,7 +75,7 @@ export function workloadManifests<S extends Str = string>(cfg: StackConfig, inpu
         namespaceManifest(cfg),
         priorityClassManifest(cfg),
         ...networkPolicyManifests(cfg),
-        qdrantStorageClassManifest(cfg),
+        qdrantStorageClassManifest(cfg, inputs.dataResourceGroup),
         qdrantApiKeySecretManifest(cfg, inputs.qdrantApiKey),
         qdrantServiceAccountManifest(cfg),
         qdrantHeadlessServiceManifest(cfg),
