@@ -57,7 +57,8 @@ export function environmentDefaults(environment: Environment): Record<string, un
         namePrefix: "mcp",
         tags: {},
         kubeloginMode: "azurecli",
-        deployerPrincipalType: "User",
+        // No default admin: the stack must name who administers the cluster (config.ts says how).
+        access: { adminGroups: [], ciServicePrincipal: null, adminUsers: [] },
         apiKeys: [...DEFAULT_API_KEYS],
         cluster: {
             // Free tier has no uptime SLA; Standard adds the financially backed API server SLA prod needs.
@@ -65,15 +66,21 @@ export function environmentDefaults(environment: Environment): Record<string, un
             zones: prod ? ["1", "2", "3"] : [],
             // B2ms (2 vCPU, 8 GiB) is the cheapest size that fits the add-ons plus MCP and Qdrant; its
             // cache is too small for an ephemeral OS disk, so it gets a small managed disk instead.
+            // maxPods: 110 is the Kubernetes default per node and clears PSRule's minimum of 50; the system
+            // pool needs at least 30 (AKS). Prod's system pool has one node per zone (AKS production guidance)
+            // and, with the user pool able to scale to zero, also runs the workloads: three nodes across three
+            // zones are the floor, the user pool the autoscaler's room to grow. This keeps prod's minimum scale
+            // well inside its cost target with replicated Qdrant and the edge (README "Cost").
             systemPool: prod
-                ? { vmSize: "Standard_D2ds_v5", minCount: 2, maxCount: 3, osDiskType: "Ephemeral", osDiskSizeGB: 64 }
-                : { vmSize: "Standard_B2ms", minCount: 1, maxCount: 3, osDiskType: "Managed", osDiskSizeGB: 32 },
-            // One user node per zone at minimum, so a zone outage leaves MCP and Qdrant schedulable.
+                ? { vmSize: "Standard_D2ds_v5", minCount: 3, maxCount: 4, osDiskType: "Ephemeral", osDiskSizeGB: 64, maxPods: 110 }
+                : { vmSize: "Standard_B2ms", minCount: 1, maxCount: 3, osDiskType: "Managed", osDiskSizeGB: 32, maxPods: 110 },
             userPool: prod
-                ? { vmSize: "Standard_D2ds_v5", minCount: 3, maxCount: 6, osDiskType: "Ephemeral", osDiskSizeGB: 64 }
+                ? { vmSize: "Standard_D2ds_v5", minCount: 0, maxCount: 6, osDiskType: "Ephemeral", osDiskSizeGB: 64, maxPods: 110 }
                 : null,
             authorizedIpRanges: [],
-            upgradeChannel: prod ? "stable" : "patch",
+            // The same channel in both, so dev (whose maintenance window comes first each week) receives every
+            // upgrade prod will; "stable" also satisfies PSRule's Azure.AKS.Version without pinning a version.
+            upgradeChannel: "stable",
             nodeOsUpgradeChannel: "NodeImage",
             network: { podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIp: "10.0.0.10" },
             managedPrometheus: prod,
@@ -121,6 +128,21 @@ export function environmentDefaults(environment: Environment): Record<string, un
             targetCpuUtilization: 70,
             entra: { existingAppId: "", requireAppRoles: true },
         },
+        // Dev upgrades on Tuesday working hours, a week-day ahead of prod's weekend nights, so a bad upgrade
+        // shows in dev first and prod's land when traffic is lowest. AKS needs at least 4 hours per window.
+        maintenance: prod
+            ? {
+                  autoUpgrade: { dayOfWeek: "Sunday", intervalWeeks: 1, startTime: "01:00", durationHours: 4, utcOffset: "+00:00" },
+                  nodeOsUpgrade: { dayOfWeek: "Saturday", intervalWeeks: 1, startTime: "01:00", durationHours: 4, utcOffset: "+00:00" },
+              }
+            : {
+                  autoUpgrade: { dayOfWeek: "Tuesday", intervalWeeks: 1, startTime: "08:00", durationHours: 4, utcOffset: "+00:00" },
+                  nodeOsUpgrade: { dayOfWeek: "Wednesday", intervalWeeks: 1, startTime: "08:00", durationHours: 4, utcOffset: "+00:00" },
+              },
+        // Prod requires at least one address (config.ts); dev alerts show in the portal when none is set.
+        alerts: { emails: [] },
+        // The cost targets (DESIGN.md): notify at 80% and 100% of actual spend and when the forecast passes 100%.
+        budget: { amount: prod ? 700 : 110, actualPercent: [80, 100], forecastPercent: [100] },
         qdrant: {
             // The image is images.qdrant.
             storageSize: prod ? "50Gi" : "10Gi",

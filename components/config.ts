@@ -75,6 +75,22 @@ export interface NodePoolConfig {
     readonly maxCount: number;
     readonly osDiskType: "Ephemeral" | "Managed";
     readonly osDiskSizeGB: number;
+    /** Pods per node; fixed when the pool is created (a change rotates a user pool). */
+    readonly maxPods: number;
+}
+
+export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A weekly AKS planned-maintenance window. */
+export interface MaintenanceWindowConfig {
+    readonly dayOfWeek: Weekday;
+    readonly intervalWeeks: number;
+    /** HH:MM in utcOffset's time. */
+    readonly startTime: string;
+    readonly durationHours: number;
+    /** +HH:MM or -HH:MM. */
+    readonly utcOffset: string;
 }
 
 export interface ResourcesConfig {
@@ -151,6 +167,15 @@ export interface EdgeConfig {
     };
 }
 
+export interface AccessConfig {
+    /** Entra group object ids whose members are cluster admins (the break-glass path; required in prod). */
+    readonly adminGroups: readonly string[];
+    /** Object id of the CI service principal (its enterprise application, not the app id), or null. */
+    readonly ciServicePrincipal: string | null;
+    /** Object ids of individual users, for a single-person dev setup. */
+    readonly adminUsers: readonly string[];
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -159,8 +184,8 @@ export interface StackConfig {
     readonly namePrefix: string;
     readonly tags: Readonly<Record<string, string>>;
     readonly kubeloginMode: KubeloginMode;
-    /** Kind of principal that runs `pulumi up` (laptop user or CI service principal), for its AKS admin role. */
-    readonly deployerPrincipalType: "User" | "ServicePrincipal" | "Group";
+    /** Who administers the cluster: Entra object ids, never whoever runs `pulumi up`. */
+    readonly access: AccessConfig;
     readonly cluster: {
         readonly kubernetesVersion?: string;
         readonly tier: "Free" | "Standard" | "Premium";
@@ -206,6 +231,21 @@ export interface StackConfig {
         /** Also generate a read-only API key (Secret key `read-only-api-key`) for read-only clients. */
         readonly readOnlyApiKey: boolean;
         readonly backup: QdrantBackupConfig;
+    };
+    /** When AKS may upgrade the control plane and node images. */
+    readonly maintenance: {
+        readonly autoUpgrade: MaintenanceWindowConfig;
+        readonly nodeOsUpgrade: MaintenanceWindowConfig;
+    };
+    /** Who the platform alerts reach. */
+    readonly alerts: { readonly emails: readonly string[] };
+    /** Monthly cost budget of the stack's resource groups, in the billing currency. */
+    readonly budget: {
+        readonly amount: number;
+        /** Percentages of the amount that notify once actual spend reaches them. */
+        readonly actualPercent: readonly number[];
+        /** Percentages of the amount that notify once the month's forecast reaches them. */
+        readonly forecastPercent: readonly number[];
     };
 }
 
@@ -332,18 +372,58 @@ const SUGGESTIONS = new Map<unknown, (value: unknown) => unknown>([
 /** What only the user knows, by schema node: used where neither a suggestion nor a default exists. */
 const PLACEHOLDERS = new Map<unknown, string>([[cidr, "<your-cidr>"]]);
 
-const nodePool = z.strictObject({
-    vmSize: text(VM_SIZE, "an Azure VM size string such as Standard_D2ds_v5"),
-    minCount: int(1, 100),
-    maxCount: int(1, 100),
-    osDiskType: oneOf(["Ephemeral", "Managed"] as const),
-    osDiskSizeGB: int(30, 2048),
-});
+/** An Entra object id: a GUID in its canonical 8-4-4-4-12 hex form, as `az ad ... show --query id` prints it. */
+export const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** How to look up each kind of admin principal's object id. */
+export const OBJECT_ID_LOOKUP = {
+    group: "az ad group show --group '<group name>' --query id -o tsv",
+    "service principal": "az ad sp show --id <app-id> --query id -o tsv",
+    user: "az ad signed-in-user show --query id -o tsv",
+} as const;
+
+function objectId(kind: keyof typeof OBJECT_ID_LOOKUP) {
+    const a = allowedText(`an Entra ${kind} object id (a GUID such as 3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8; find it with: ${OBJECT_ID_LOOKUP[kind]})`);
+    return z.string(a).regex(OBJECT_ID, a);
+}
+
+/** Top-level keys that earlier versions read, with what replaced them: the error says so instead of "unknown key". */
+const REMOVED_KEYS: Readonly<Record<string, string>> = {
+    deployerPrincipalType:
+        "this key was removed: cluster admins now come from access.adminGroups, access.ciServicePrincipal and access.adminUsers, never from whoever runs pulumi up (README \"Cluster administrators\")",
+};
+
+/** A node pool; `minFloor` 1 for the system pool (AKS keeps it running), 0 for a user pool (it may scale to zero). */
+const nodePool = (minFloor: 0 | 1) =>
+    z.strictObject({
+        vmSize: text(VM_SIZE, "an Azure VM size string such as Standard_D2ds_v5"),
+        minCount: int(minFloor, 100),
+        maxCount: int(1, 100),
+        osDiskType: oneOf(["Ephemeral", "Managed"] as const),
+        osDiskSizeGB: int(30, 2048),
+        // Azure CNI overlay gives pods addresses outside the VNet, so AKS allows up to 250 per node.
+        maxPods: int(10, 250),
+    });
 
 /** A quantity above zero: a zero CPU request breaks the HPA's utilisation target, a zero size holds nothing. */
 function positive(pattern: RegExp, allowed: string) {
     return text(pattern, allowed).refine((q) => quantityValue(q) > 0, allowedText(`${allowed}, above zero`));
 }
+
+/** Planned maintenance: AKS requires windows of 4 to 24 hours; weekly schedules repeat every 1-4 weeks. */
+const maintenanceWindow = z.strictObject({
+    dayOfWeek: oneOf(WEEKDAYS),
+    intervalWeeks: int(1, 4),
+    startTime: text(/^([01]\d|2[0-3]):[0-5]\d$/, "a 24-hour time HH:MM such as 02:00"),
+    durationHours: int(4, 24),
+    utcOffset: text(/^[+-](0\d|1[0-4]):[0-5]\d$/, "a UTC offset such as +00:00 or -05:00"),
+});
+
+/** Deliberately simple (one @, no spaces, a dot in the domain): Azure Monitor rejects what it cannot deliver. */
+const EMAIL = /^[^@\s"',;<>]+@[^@\s"',;<>]+\.[A-Za-z]{2,}$/;
+const percentList = z.array(int(1, 1000), allowedText("a list of percentages such as [80, 100]"));
+const email = text(EMAIL, "an email address such as platform-oncall@example.com");
+PLACEHOLDERS.set(email, "<oncall@your-org>");
 
 const resources = z.strictObject({
     requests: z.strictObject({
@@ -407,14 +487,18 @@ const schema = z.strictObject({
     namePrefix: text(/^[a-z][a-z0-9]{0,11}$/, "1-12 lowercase letters and digits, starting with a letter"),
     tags: z.record(z.string(), z.string(allowedText("string tag values")), allowedText("a map of tag names to strings")),
     kubeloginMode: oneOf(["azurecli", "workloadidentity", "spn", "msi"] as const),
-    deployerPrincipalType: oneOf(["User", "ServicePrincipal", "Group"] as const),
+    access: z.strictObject({
+        adminGroups: z.array(objectId("group"), allowedText("a list of Entra group object ids")),
+        ciServicePrincipal: objectId("service principal").nullable(),
+        adminUsers: z.array(objectId("user"), allowedText("a list of Entra user object ids")),
+    }),
     apiKeys: z.array(text(ENV_VAR, "an env var name such as OPENAI_API_KEY"), allowedText("a list of env var names")),
     cluster: z.strictObject({
         kubernetesVersion,
         tier: oneOf(["Free", "Standard", "Premium"] as const),
         zones: z.array(oneOf(["1", "2", "3"] as const), allowedText("a list of zones from \"1\", \"2\", \"3\"")),
-        systemPool: nodePool,
-        userPool: nodePool.nullable(),
+        systemPool: nodePool(1),
+        userPool: nodePool(0).nullable(),
         authorizedIpRanges: cidrList,
         upgradeChannel: oneOf(["patch", "stable", "rapid", "node-image", "none"] as const),
         nodeOsUpgradeChannel: oneOf(["NodeImage", "SecurityPatch", "Unmanaged", "None"] as const),
@@ -474,6 +558,15 @@ const schema = z.strictObject({
             // The lifecycle rule's daysAfterModificationGreaterThan; Azure allows 0-99999, and 0 would delete each snapshot a day after upload.
             retentionDays: int(1, 3650),
         }),
+    }),
+    maintenance: z.strictObject({ autoUpgrade: maintenanceWindow, nodeOsUpgrade: maintenanceWindow }),
+    alerts: z.strictObject({
+        emails: z.array(email, allowedText("a list of email addresses")),
+    }),
+    budget: z.strictObject({
+        amount: int(1, 10_000_000),
+        actualPercent: percentList,
+        forecastPercent: percentList,
     }),
 });
 
@@ -751,6 +844,12 @@ function schemaProblems(ctx: Context, merged: Record<string, unknown>, problems:
                 const candidates = p.length === 0 ? Object.keys(schema.shape) : objectKeys(nodeAt(schema, p));
                 for (const extra of issue.keys) {
                     const hint = closest(extra, candidates);
+                    const removed = p.length === 0 ? REMOVED_KEYS[extra] : undefined;
+                    if (removed) {
+                        problems.add({ key: extra, value: undefined, allowed: `nothing: ${removed}`, fix: rmCommand(ctx.stack, [extra]) });
+                        putAt(work, [extra], undefined);
+                        continue;
+                    }
                     problems.add({
                         key: cliPath([...p, extra]),
                         // An unknown key's value is never shown: it may be a secret put in the wrong place.
@@ -767,7 +866,7 @@ function schemaProblems(ctx: Context, merged: Record<string, unknown>, problems:
                 const node = nodeAt(schema, p);
                 const parsedNumber = typeof value === "number" && node && kindOf(node) === "string";
                 const allowed = parsedNumber ? `${issue.message} (YAML read this as the number ${value}; write it in quotes)` : issue.message;
-                problems.add(problemAt(ctx, p, value, allowed));
+                problems.add(problemAt(ctx, p, value, allowed, accessFix(ctx.stack, p)));
             }
             // Stand in a value that passes (the suggestion or the default) so the next round checks the rest.
             const same = (v: unknown) => JSON.stringify(v) === JSON.stringify(value);
@@ -1052,8 +1151,90 @@ function resourceBlocks(cfg: ParsedConfig): Array<[Path, ResourcesConfig]> {
     return out;
 }
 
-function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
+/**
+ * The command that sets one admin object id, looked up by the az CLI in the same line (double quotes
+ * around `$(...)`, so the shell runs the lookup; a GUID is stored as a string). Undefined for paths that
+ * are not an id (the whole access block, a list that is not a list): the generic fix handles those.
+ */
+export function accessFix(stack: string, p: readonly PathSegment[]): string | undefined {
+    if (p[0] !== "access") return undefined;
+    const [, field, index] = p;
+    if (field === "ciServicePrincipal" && p.length === 2) {
+        return `pulumi config set --path access.ciServicePrincipal "$(${OBJECT_ID_LOOKUP["service principal"]})" --stack ${stack}`;
+    }
+    if (field === "adminUsers" || field === "adminGroups") {
+        const lookup = field === "adminUsers" ? OBJECT_ID_LOOKUP.user : OBJECT_ID_LOOKUP.group;
+        const set = (i: number) => `pulumi config set --path 'access.${field}[${i}]' "$(${lookup})" --stack ${stack}`;
+        if (p.length === 3 && typeof index === "number") return set(index);
+        // Not a list at all: --path cannot index into it, so the value goes first and the list starts anew.
+        if (p.length === 2) return andThen(rmCommand(stack, p), set(0));
+    }
+    return undefined;
+}
+
+/** One configured cluster admin: where it is set, its object id and its kind (the role assignment's principalType). */
+export interface AdminPrincipal {
+    /** The config path that holds it, as `--path` takes it (`access.adminGroups[0]`). */
+    readonly key: string;
+    readonly objectId: string;
+    readonly type: "Group" | "ServicePrincipal" | "User";
+}
+
+/** Every configured cluster admin: groups, then the CI service principal, then users. */
+export function adminPrincipals(access: AccessConfig): AdminPrincipal[] {
+    return [
+        ...access.adminGroups.map((objectId, i) => ({ key: `access.adminGroups[${i}]`, objectId, type: "Group" as const })),
+        ...(access.ciServicePrincipal ? [{ key: "access.ciServicePrincipal", objectId: access.ciServicePrincipal, type: "ServicePrincipal" as const }] : []),
+        ...access.adminUsers.map((objectId, i) => ({ key: `access.adminUsers[${i}]`, objectId, type: "User" as const })),
+    ];
+}
+
+function accessProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
     const out: ConfigProblem[] = [];
+    const prod = cfg.environment === "prod";
+    const admins = adminPrincipals(cfg.access);
+    if (admins.length === 0) {
+        // Local accounts are off: with no admin, the program's own Kubernetes calls get 403 and nobody can
+        // ever manage the cluster without a manual role assignment.
+        const first: Path = ["access", prod ? "adminGroups" : "adminUsers", 0];
+        out.push(
+            problemAt(
+                ctx,
+                ["access"],
+                cfg.access,
+                prod
+                    ? "at least one admin group in access.adminGroups: with no admin nobody, not even pulumi up, can reach the cluster"
+                    : "at least one admin (access.adminGroups, access.ciServicePrincipal or access.adminUsers): with no admin nobody, not even pulumi up, can reach the cluster",
+                accessFix(ctx.stack, first),
+            ),
+        );
+    } else if (prod && cfg.access.adminGroups.length === 0) {
+        out.push(
+            problemAt(
+                ctx,
+                ["access", "adminGroups"],
+                [],
+                "at least one Entra group in prod: a break-glass admin group whose membership is managed in Entra ID, so losing one person or the CI identity never locks the cluster",
+                accessFix(ctx.stack, ["access", "adminGroups", 0]),
+            ),
+        );
+    }
+    const seen = new Map<string, string>();
+    for (const { key: where, objectId } of admins) {
+        const id = objectId.toLowerCase();
+        const first = seen.get(id);
+        if (first) {
+            const p = parseCliPath(where);
+            out.push(problemAt(ctx, p, objectId, `each object id once (${first} and ${where} hold the same one; its role assignment would be declared twice)`, rmCommand(ctx.stack, p)));
+        } else {
+            seen.set(id, where);
+        }
+    }
+    return out;
+}
+
+function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
+    const out: ConfigProblem[] = [...accessProblems(cfg, ctx)];
     const { stack } = ctx;
     const add = (p: Path, value: unknown, allowed: string, fix?: string) => out.push(problemAt(ctx, p, value, allowed, fix));
 
@@ -1107,6 +1288,20 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         }
     }
     out.push(...serverProblems(cfg, ctx));
+    // AKS: a system pool must fit at least 30 pods (its add-ons alone need most of them).
+    if (cfg.cluster.systemPool.maxPods < 30) {
+        add(["cluster", "systemPool", "maxPods"], cfg.cluster.systemPool.maxPods, "at least 30 (AKS requires it of system node pools)", setCommand(stack, ["cluster", "systemPool", "maxPods"], 110));
+    }
+    // A budget holds at most five notifications; removing both lists restores the defaults (three).
+    const notifications = cfg.budget.actualPercent.length + cfg.budget.forecastPercent.length;
+    if (notifications === 0 || notifications > 5) {
+        add(
+            ["budget", "actualPercent"],
+            cfg.budget.actualPercent,
+            `1 to 5 thresholds in budget.actualPercent and budget.forecastPercent together (now ${notifications}; Azure budgets hold at most five notifications)`,
+            andThen(rmCommand(stack, ["budget", "actualPercent"]), rmCommand(stack, ["budget", "forecastPercent"])),
+        );
+    }
     for (const [p, r] of resourceBlocks(cfg)) {
         for (const res of ["cpu", "memory"] as const) {
             if (quantityValue(r.requests[res]) > quantityValue(r.limits[res])) {
@@ -1149,6 +1344,14 @@ function ruleProblems(cfg: ParsedConfig, ctx: Context): ConfigProblem[] {
         }
         if (!cfg.keyVault.purgeProtection) {
             add(["keyVault", "purgeProtection"], false, "true in prod: a deleted vault and its keys must stay recoverable", setCommand(stack, ["keyVault", "purgeProtection"], true));
+        }
+        if (cfg.cluster.systemPool.minCount < 3) {
+            // Three system nodes keep CoreDNS, metrics-server and the CSI controllers up through a node
+            // upgrade and a zone outage (AKS production guidance; PSRule Azure.AKS.MinNodeCount).
+            add(["cluster", "systemPool", "minCount"], cfg.cluster.systemPool.minCount, "at least 3 in prod", setCommand(stack, ["cluster", "systemPool", "minCount"], 3));
+        }
+        if (cfg.alerts.emails.length === 0) {
+            add(["alerts", "emails"], [], "at least one address in prod: an alert that reaches nobody does not help", setCommand(stack, ["alerts", "emails"], ["<oncall@your-org>"]));
         }
         if (ctx.options.deployment) {
             for (const [p, range] of cidrValues(cfg)) {

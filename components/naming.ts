@@ -40,6 +40,13 @@ export const NAME_RULES = {
         pattern: /^[-\w.()]*[-\w()]$/,
         allowed: "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
     },
+    dataResourceGroup: {
+        what: "data resource group",
+        min: 1,
+        max: 90,
+        pattern: /^[-\w.()]*[-\w()]$/,
+        allowed: "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+    },
     registry: {
         what: "container registry (ACR)",
         min: 5,
@@ -107,6 +114,8 @@ export function azureNames(stem: NameStem, suffix: string = SUFFIX_PLACEHOLDER):
     const base = `${stem.prefix}-${stem.stack}`;
     return {
         resourceGroup: `rg-${base}`,
+        // Stateful disks (Qdrant) live here, outside AKS's MC_ group, which is deleted with the cluster.
+        dataResourceGroup: `rg-${base}-data`,
         registry: `acr${stem.prefix}${stem.stack}${suffix}`.replace(/[^a-zA-Z0-9]/g, ""),
         keyVault: `kv-${base}-${suffix}`,
         cluster: `aks-${base}`,

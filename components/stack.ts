@@ -9,6 +9,7 @@ import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads, ServerInputs } from "./cluster/workloads";
 import { clientConfigs, clientServerName, McpServerEntry, STACK_OUTPUTS } from "./client-config";
 import { edgePublicBaseUrl, EDGE_NAMES, EDGE_SERVICE_PORT } from "./cluster/specs/edge";
+import { estimateCost } from "./cost";
 
 export function createStack(config: StackConfig) {
     const platform = new AzurePlatform("platform", { config });
@@ -27,7 +28,9 @@ export function createStack(config: StackConfig) {
         servers,
         tenantId: platform.tenantId,
         vaultName: platform.vaultName,
+        dataResourceGroupName: platform.dataResourceGroupName,
         qdrantImage: platform.images.qdrant,
+        smokeTestImage: platform.images.curl,
         backup: platform.backup && {
             target: {
                 clientId: platform.backup.identityClientId,
@@ -61,6 +64,7 @@ export function createStack(config: StackConfig) {
     return {
         environment: config.environment,
         resourceGroupName: platform.resourceGroupName,
+        dataResourceGroupName: platform.dataResourceGroupName,
         clusterName: platform.clusterName,
         oidcIssuerUrl: platform.oidcIssuerUrl,
         acrLoginServer: platform.registryLoginServer,
@@ -75,6 +79,7 @@ export function createStack(config: StackConfig) {
         kubeconfig: pulumi.secret(platform.kubeconfig),
         namespace: workloads.namespace,
         qdrantServiceName: workloads.qdrantServiceName,
+        smokeTestJob: workloads.smokeTestJobName,
         qdrant: {
             replicas: config.qdrant.replicas,
             replicationFactor: config.qdrant.replicationFactor,
@@ -89,6 +94,8 @@ export function createStack(config: StackConfig) {
             identityClientId: platform.backup.identityClientId,
             cronJob: workloads.backupCronJobName,
         },
+        // List-price estimate from the declared config (components/cost.ts); README "Cost" shows the same numbers.
+        costEstimate: estimateCost(config),
         [STACK_OUTPUTS.servers]: workloads.servers,
         /** The edge: how to reach it (`npm run connect` forwards it in private mode) and each server's URL. */
         [STACK_OUTPUTS.edge]: pulumi.all([workloads.namespace, workloads.edgeAddress]).apply(([namespace, address]) => ({

@@ -174,6 +174,17 @@ export const validateKeyVaultPurgeProtectionInProd = forType("keyvault", "Vault"
 /** A resource id inside a resource group: /subscriptions/<id>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>... */
 const RESOURCE_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i;
 
+/** A resource group itself: /subscriptions/<id>/resourceGroups/<rg>, nothing below it; captures the group's name. */
+const GROUP_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/?$/i;
+
+/**
+ * Azure Kubernetes Service RBAC Cluster Admin (built-in, same GUID in every tenant; the program's copy is
+ * BUILT_IN_ROLES.aksRbacClusterAdmin, and a test keeps the two equal). The only role allowed on any resource
+ * group (besides the dedicated groups below): granted on the cluster it would be made seconds before the first Kubernetes call and race Azure
+ * RBAC propagation (minutes); on the stack's own group it is made while the cluster is still being created.
+ */
+export const AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
+
 export const validateRoleAssignmentPrincipalType = forType("authorization", "RoleAssignment", (props, args, report) => {
     const type = at(props, "principalType");
     if (isUnknown(type)) return;
@@ -185,15 +196,33 @@ export const validateRoleAssignmentPrincipalType = forType("authorization", "Rol
     }
 });
 
+/** Config of role-assignment-resource-scope: resource groups dedicated to one purpose, by name suffix. */
+export interface RoleScopeConfig {
+    readonly dedicatedResourceGroupSuffixes?: string[];
+}
+/**
+ * The stack's data group (`rg-<prefix>-<stack>-data`) holds only Qdrant's disks; the AKS control plane must
+ * create disks there, which no single-resource scope allows before the disks exist.
+ */
+export const DEFAULT_DEDICATED_GROUP_SUFFIXES = ["-data"];
+
 export const validateRoleAssignmentResourceScope = forType("authorization", "RoleAssignment", (props, args, report) => {
     const scope = at(props, "scope");
     // An unknown scope (the id of a resource not created yet) is judged before the assignment is created.
     if (isUnknown(scope) || scope === undefined) return;
+    const suffixes = args.getConfig<RoleScopeConfig>().dedicatedResourceGroupSuffixes ?? DEFAULT_DEDICATED_GROUP_SUFFIXES;
+    const group = typeof scope === "string" ? GROUP_SCOPE.exec(scope)?.[1] : undefined;
+    if (group !== undefined) {
+        if (suffixes.some((suffix) => group.toLowerCase().endsWith(suffix.toLowerCase()))) return;
+        const role = at(props, "roleDefinitionId");
+        if (isUnknown(role)) return;
+        if (typeof role === "string" && role.toLowerCase().endsWith(`/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`)) return;
+    }
     if (typeof scope !== "string" || !RESOURCE_SCOPE.test(scope)) {
         report(
             `Role assignment "${args.name}" is scoped to "${String(scope)}", not to a single resource: a grant on a subscription or ` +
                 "resource group reaches every present and future resource in it. Scope it to the resource id (e.g. the registry for " +
-                "AcrPull, the vault for Key Vault Secrets User).",
+                "AcrPull, the vault for Key Vault Secrets User); only AKS RBAC Cluster Admin may be granted on the stack's resource group.",
         );
     }
 });
@@ -298,8 +327,22 @@ export const roleAssignmentPrincipalType = policy(
 export const roleAssignmentResourceScope = policy(
     "role-assignment-resource-scope",
     "Role assignments are scoped to a single resource, never to a subscription, management group or resource group, so each grant reaches only what its holder needs.",
-    "Use the target resource's id as the scope (/subscriptions/.../resourceGroups/.../providers/...).",
+    "Use the target resource's id as the scope (/subscriptions/.../resourceGroups/.../providers/...); a resource group " +
+        "dedicated to one purpose (default: names ending in -data) may be listed in dedicatedResourceGroupSuffixes; " +
+        "AKS RBAC Cluster Admin may also be granted on a resource group (it must exist before the cluster, see README \"Cluster administrators\").",
     validateRoleAssignmentResourceScope,
+    {
+        configSchema: {
+            properties: {
+                dedicatedResourceGroupSuffixes: {
+                    type: "array",
+                    items: { type: "string" },
+                    default: DEFAULT_DEDICATED_GROUP_SUFFIXES,
+                    description: "Name suffixes of resource groups that hold one kind of resource and may be a grant's scope.",
+                },
+            },
+        },
+    },
 );
 
 export const azurePolicies: ResourceValidationPolicy[] = [

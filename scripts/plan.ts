@@ -15,6 +15,7 @@ import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { CLIENT_FILE_NAMES, CLIENT_FORMATS, STACK_OUTPUTS } from "../components/client-config";
 import { ConfigError, mcpServerList, mcpServerRepository } from "../components/config";
+import { CostEstimate, costTableMarkdown } from "../components/cost";
 import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT, StackFileError } from "../tests/harness";
 import { PodTemplateLike, restrictedViolations } from "../tests/pod-security";
 
@@ -210,6 +211,15 @@ const AZURE_NAME_INPUT: Record<string, string> = {
     "azure-native:monitor:DataCollectionRule": "dataCollectionRuleName",
     "azure-native:monitor:DataCollectionEndpoint": "dataCollectionEndpointName",
     "azure-native:monitor:DataCollectionRuleAssociation": "associationName",
+    "azure-native:containerservice:AgentPool": "agentPoolName",
+    "azure-native:containerservice:MaintenanceConfiguration": "configName",
+    "azure-native:monitor:DiagnosticSetting": "name",
+    "azure-native:monitor:ActionGroup": "actionGroupName",
+    "azure-native:monitor:MetricAlert": "ruleName",
+    "azure-native:monitor:ScheduledQueryRule": "ruleName",
+    "azure-native:consumption:Budget": "budgetName",
+    "azure-native:authorization:PolicyAssignment": "policyAssignmentName",
+    "azure-native:operationalinsights:Table": "tableName",
 };
 
 function azureName(r: CapturedResource): string | null {
@@ -228,6 +238,7 @@ function pool(p: any) {
         osSKU: p.osSKU,
         osDiskType: p.osDiskType,
         autoscaling: p.enableAutoScaling ? { min: p.minCount, max: p.maxCount } : false,
+        maxPods: p.maxPods,
         count: p.count,
         zones: p.availabilityZones ?? [],
         taints: p.nodeTaints ?? [],
@@ -323,6 +334,30 @@ function azureProperties(r: CapturedResource): Record<string, unknown> {
                 webRedirectUris: i.web?.redirectUris ?? [],
                 publicClientRedirectUris: i.publicClient?.redirectUris ?? [],
             };
+        case "azure-native:containerservice:AgentPool":
+            return { cluster: i.resourceName, ...pool({ ...i, name: i.agentPoolName }) };
+        case "azure-native:containerservice:MaintenanceConfiguration":
+            return { cluster: i.resourceName, window: i.maintenanceWindow };
+        case "azure-native:monitor:DiagnosticSetting":
+            return {
+                resourceUri: i.resourceUri,
+                workspaceId: i.workspaceId,
+                destinationType: i.logAnalyticsDestinationType ?? "AzureDiagnostics",
+                logs: (i.logs ?? []).filter((l: any) => l.enabled).map((l: any) => l.category),
+                metrics: (i.metrics ?? []).filter((m: any) => m.enabled).map((m: any) => m.category),
+            };
+        case "azure-native:monitor:ActionGroup":
+            return { shortName: i.groupShortName, emails: (i.emailReceivers ?? []).map((r: any) => r.emailAddress) };
+        case "azure-native:monitor:MetricAlert":
+            return { scopes: i.scopes, severity: i.severity, criteria: i.criteria?.allOf, actions: (i.actions ?? []).map((a: any) => a.actionGroupId), description: i.description };
+        case "azure-native:monitor:ScheduledQueryRule":
+            return { scopes: i.scopes, severity: i.severity, every: i.evaluationFrequency, query: i.criteria?.allOf?.[0]?.query, actions: i.actions?.actionGroups, description: i.description };
+        case "azure-native:consumption:Budget":
+            return { scope: i.scope, amount: i.amount, timeGrain: i.timeGrain, resourceGroups: i.filter?.dimensions?.values, notifications: i.notifications };
+        case "azure-native:authorization:PolicyAssignment":
+            return { scope: i.scope, policyDefinitionId: i.policyDefinitionId, displayName: i.displayName, parameters: i.parameters };
+        case "azure-native:operationalinsights:Table":
+            return { workspace: i.workspaceName, plan: i.plan, totalRetentionInDays: i.totalRetentionInDays };
         case "random:index/randomString:RandomString":
         case "random:index/randomPassword:RandomPassword":
             return { length: i.length, special: i.special, upper: i.upper, lower: i.lower, numeric: i.numeric, result: "generated at deploy time" };
@@ -713,6 +748,28 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
     out.push("");
     for (const line of qdrantLines(ev)) out.push(`- ${line}`);
     out.push("");
+    out.push("## Day 2");
+    out.push("");
+    const protectedOnes = ev.resources.filter((r) => r.protect).map((r) => `\`${r.type}\` ${r.name}`);
+    out.push(`- Protected (\`pulumi destroy\` and replacements stop here): ${protectedOnes.length > 0 ? protectedOnes.join(", ") : "nothing (this stack destroys cleanly)"}.`);
+    for (const m of ev.ofType("azure-native:containerservice:MaintenanceConfiguration")) {
+        const w = m.inputs.maintenanceWindow ?? {};
+        out.push(`- Maintenance \`${m.inputs.configName}\`: every ${w.schedule?.weekly?.intervalWeeks} week(s) on ${w.schedule?.weekly?.dayOfWeek} at ${w.startTime} (UTC${w.utcOffset}) for ${w.durationHours} h.`);
+    }
+    const alertRules = [...ev.ofType("azure-native:monitor:MetricAlert"), ...ev.ofType("azure-native:monitor:ScheduledQueryRule")].sort((a, b) => (a.inputs.ruleName < b.inputs.ruleName ? -1 : 1));
+    for (const a of alertRules) {
+        out.push(`- Alert \`${a.inputs.ruleName}\` (severity ${a.inputs.severity}): ${a.inputs.description}`);
+    }
+    out.push("");
+    out.push("## Cost estimate (list prices, USD/month)");
+    out.push("");
+    const cost = ev.outputs.costEstimate as CostEstimate | undefined;
+    if (cost) {
+        out.push(costTableMarkdown([{ stack: ev.config.stack, estimate: cost }]));
+        out.push("");
+        out.push(`Prices: ${cost.prices.source}, recorded ${cost.prices.recorded} (components/prices.ts).`);
+    }
+    out.push("");
     out.push("## Client config");
     out.push("");
     const clientConfig = ev.outputs[STACK_OUTPUTS.clientConfig] as Record<string, unknown> | undefined;
@@ -748,6 +805,13 @@ function summaryMarkdown(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[], u
     return out.join("\n");
 }
 
+function costLine(ev: Evaluation): string[] {
+    const cost = ev.outputs.costEstimate as CostEstimate | undefined;
+    if (!cost) return [];
+    const unpriced = cost.unpriced.length > 0 ? ` (not priced: ${cost.unpriced.join(", ")})` : "";
+    return [`  Cost estimate: $${cost.monthlyAtMinScale.toFixed(2)}/month at minimum scale, $${cost.monthlyAtMaxScale.toFixed(2)} at maximum (list prices)${unpriced}`];
+}
+
 function stdoutSummary(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[]): string {
     const objects = k8s.map((e) => e.object);
     const posture = workloadPosture(objects);
@@ -762,6 +826,7 @@ function stdoutSummary(ev: Evaluation, k8s: K8sEntry[], azure: AzureEntry[]): st
         ...qdrantLines(ev).map((l) => `  Qdrant: ${l.replace(/`/g, "")}`),
         ...edgeLines(ev).map((l) => `  Edge: ${l}`),
         ...exposures(objects).map((e) => `  Exposed: ${exposureLine(e)}`),
+        ...costLine(ev),
         ...apiServerLine(ev)
             .split("\n")
             .map((l) => `  ${l}`),

@@ -4,9 +4,11 @@
  */
 import { strict as assert } from "assert";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
+import { ALWAYS_REGISTERED, REQUIRED_PROVIDERS } from "../components/azure/resource-providers";
 import { roleAssignmentName } from "../components/naming";
 import { mcpServerServiceAccount, TOKEN_EXCHANGE_AUDIENCE } from "../components/workload-identity";
-import { CapturedResource, Evaluation, evaluateStack, PLACEHOLDER } from "./harness";
+import { CapturedResource, Evaluation, evaluateConfig, evaluateStack, PLACEHOLDER } from "./harness";
+import { configFor, key } from "./fixtures";
 
 const T = {
     cluster: "azure-native:containerservice:ManagedCluster",
@@ -20,6 +22,31 @@ const T = {
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
     k8sProvider: "pulumi:providers:kubernetes",
 };
+
+/**
+ * The Azure resource provider behind each azure-native module the program uses. An unknown module fails the
+ * test below, so a new kind of resource cannot reach a subscription whose provider nobody checks.
+ */
+const PROVIDER_OF_MODULE: Record<string, string> = {
+    resources: "Microsoft.Resources",
+    authorization: "Microsoft.Authorization",
+    containerservice: "Microsoft.ContainerService",
+    containerregistry: "Microsoft.ContainerRegistry",
+    keyvault: "Microsoft.KeyVault",
+    managedidentity: "Microsoft.ManagedIdentity",
+    operationalinsights: "Microsoft.OperationalInsights",
+    insights: "Microsoft.Insights",
+    alertsmanagement: "Microsoft.AlertsManagement",
+    storage: "Microsoft.Storage",
+    consumption: "Microsoft.Consumption",
+    policyinsights: "Microsoft.PolicyInsights",
+};
+/** azure-native's `monitor` module mixes two providers: data collection lives in Microsoft.Insights. */
+function providerOf(type: string): string | undefined {
+    const [, module, kind] = type.split(":");
+    if (module === "monitor") return kind.startsWith("DataCollection") ? "Microsoft.Insights" : "Microsoft.Monitor";
+    return PROVIDER_OF_MODULE[module];
+}
 
 /** The MCP server's identity and its federated credential (the backup has an identity of its own). */
 function mcpIdentity(ev: Evaluation): CapturedResource {
@@ -88,22 +115,48 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
-        it("the deploying principal gets AKS RBAC Cluster Admin on the cluster only", () => {
-            const role = roleFor(ev, BUILT_IN_ROLES.aksRbacClusterAdmin);
-            assert.equal(role.inputs.scope, ev.one(T.cluster).id);
-            assert.equal(role.inputs.principalId, PLACEHOLDER.deployerObjectId);
-            assert.equal(role.inputs.principalType, "User");
+        it("cluster admins come from config, on the resource group, and the Kubernetes provider waits for them", () => {
+            const admins = ev.ofType(T.role).filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${BUILT_IN_ROLES.aksRbacClusterAdmin}`));
+            assert.deepEqual(
+                admins.map((r) => [r.inputs.principalId, r.inputs.principalType]),
+                [[PLACEHOLDER.adminGroupObjectId, "Group"]],
+            );
+            const rg = ev.one("azure-native:resources:ResourceGroup", "platform-rg");
+            for (const r of admins) {
+                assert.equal(r.inputs.scope, rg.id, "granted on the resource group, which exists minutes before the cluster");
+                assert.ok(!r.dependencies.includes(ev.one(T.cluster).urn), "the grant must not wait for the cluster: it propagates while AKS is created");
+                assert.notEqual(r.inputs.principalId, PLACEHOLDER.deployerObjectId, "never the principal running pulumi up");
+            }
+            const provider = ev.one(T.k8sProvider);
+            for (const r of admins) assert.ok(provider.dependencies.includes(r.urn), "no Kubernetes call before the grants exist");
+            assert.deepEqual(ev.one(T.cluster).inputs.aadProfile.adminGroupObjectIDs, [PLACEHOLDER.adminGroupObjectId]);
         });
 
         it("every role assignment has a principalType and a deterministic GUID name", () => {
             const roles = ev.ofType(T.role);
-            // AcrPull, AKS admin, the backup's Storage Blob Data Contributor, and one Secrets User per secret
-            // (the servers' API keys, and the edge's session key and client secret for the edge).
-            assert.equal(roles.length, 3 + ev.ofType(T.secret).length);
+            // AcrPull, AKS admin (one placeholder admin group), the backup's Storage Blob Data Contributor, the control
+            // plane's Contributor on the data group, and one Secrets User per secret (the servers' API keys, the edge's session key and client secret).
+            assert.equal(roles.length, 4 + ev.ofType(T.secret).length);
+            const rg = ev.one("azure-native:resources:ResourceGroup", "platform-rg").id;
+            const dataGroup = ev.one("azure-native:resources:ResourceGroup", "platform-data-rg");
             for (const r of roles) {
                 assert.ok(r.inputs.principalType, r.name);
                 assert.equal(r.inputs.roleAssignmentName, roleAssignmentName(r.inputs.scope, r.inputs.principalId, r.inputs.roleDefinitionId), r.name);
-                assert.match(r.inputs.scope, /\/providers\/Microsoft\./, `${r.name} is scoped to one resource`);
+                // One resource, the group dedicated to Qdrant's disks, or (cluster admins only, see above) the
+                // stack's own group; never the subscription.
+                const admin = r.inputs.roleDefinitionId.endsWith(BUILT_IN_ROLES.aksRbacClusterAdmin);
+                assert.ok(/\/providers\/Microsoft\./.test(r.inputs.scope) || r.inputs.scope === dataGroup.id || (admin && r.inputs.scope === rg), `${r.name} is scoped to one resource or the data group`);
+            }
+        });
+
+        it("every Azure resource type's provider is checked by preflight (or always registered)", () => {
+            const checked = new Set<string>([...REQUIRED_PROVIDERS.map((p) => p.namespace), ...ALWAYS_REGISTERED]);
+            const types = [...new Set(ev.resources.filter((r) => r.type.startsWith("azure-native:")).map((r) => r.type))];
+            assert.ok(types.length >= 10);
+            for (const t of types) {
+                const provider = providerOf(t);
+                assert.ok(provider, `${t}: add its module's resource provider to PROVIDER_OF_MODULE`);
+                assert.ok(checked.has(provider), `${t} needs ${provider}: add it to REQUIRED_PROVIDERS (components/azure/resource-providers.ts)`);
             }
         });
 
@@ -199,5 +252,39 @@ describe("first preview of a new stack (pitfall 2)", () => {
         const ev = await evaluateStack("dev", { preview: true });
         assert.ok(!ev.invokes.includes("azure-native:containerservice:listManagedClusterUserCredentials"));
         assert.ok(ev.ofType(T.deployment).length > 0, "the workloads still preview");
+    });
+});
+
+describe("cluster admins do not follow whoever runs pulumi up (issue 8)", () => {
+    const group = "0a1b2c3d-0000-4000-8000-00000000000a";
+    const ci = "0a1b2c3d-0000-4000-8000-00000000000b";
+    const user = "0a1b2c3d-0000-4000-8000-00000000000c";
+    const access = (a: object) => ({ [key("access")]: JSON.stringify(a) });
+
+    async function grants(config = configFor("dev", access({ adminGroups: [group], ciServicePrincipal: ci, adminUsers: [user] }))) {
+        const ev = await evaluateConfig(config);
+        return ev
+            .ofType(T.role)
+            .filter((r) => String(r.inputs.roleDefinitionId).endsWith(`/roleDefinitions/${BUILT_IN_ROLES.aksRbacClusterAdmin}`))
+            .map((r) => ({ name: r.name, principalId: r.inputs.principalId, principalType: r.inputs.principalType, assignment: r.inputs.roleAssignmentName }));
+    }
+
+    it("grants each configured group, CI principal and user its own assignment, with its principal type", async () => {
+        const found = await grants();
+        assert.deepEqual(
+            found.map((g) => [g.principalId, g.principalType]),
+            [
+                [group, "Group"],
+                [ci, "ServicePrincipal"],
+                [user, "User"],
+            ],
+        );
+    });
+
+    it("reordering the lists changes no resource name and no assignment", async () => {
+        const a = await grants(configFor("dev", access({ adminGroups: [group, ci], adminUsers: [user] })));
+        const b = await grants(configFor("dev", access({ adminGroups: [ci, group], adminUsers: [user] })));
+        const byName = (list: typeof a) => Object.fromEntries(list.map((g) => [g.name, g.assignment]));
+        assert.deepEqual(byName(a), byName(b));
     });
 });

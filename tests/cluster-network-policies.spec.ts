@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import * as ipaddr from "ipaddr.js";
 import { NAMES, mcpNames, workloadManifests } from "../components/cluster/specs";
 import { PRIVATE_RANGES } from "../components/cluster/specs/network-policies";
+import { mcpServerTargets, smokeTestJobManifest, smokeTestPolicyManifest } from "../components/cluster/specs/smoke-test";
 import { StackConfig } from "../components/config";
 import { EDGE_CLIENT_LABEL } from "../components/cluster/specs/edge";
 import { configFor, key, workloadInputs } from "./fixtures";
@@ -85,7 +86,7 @@ function allowed(policies: Policy[], flow: Flow): boolean {
 
 /** Every NetworkPolicy the workloads declare: the namespace's own and the edge's. */
 function policiesFor(cfg: StackConfig): Policy[] {
-    return workloadManifests(cfg, workloadInputs(cfg)).filter((o) => o.kind === "NetworkPolicy") as unknown as Policy[];
+    return [...workloadManifests(cfg, workloadInputs(cfg)).filter((o) => o.kind === "NetworkPolicy"), smokeTestPolicyManifest(cfg, mcpServerTargets(cfg))] as unknown as Policy[];
 }
 
 describe("cluster: network policies", () => {
@@ -273,5 +274,30 @@ describe("cluster: network policies", () => {
             assert.ok(!allowed(none, { from: mcp, to: qdrant, port: 6333 }));
             assert.ok(!allowed(none, { from: stranger, to: qdrant, port: 6333 }));
         });
+    });
+
+    it("the smoke test reaches exactly DNS and each MCP server's port, and nothing reaches it", () => {
+        const job = smokeTestJobManifest(cfg, { image: "curl:1", serverImages: { docs: "m:1" }, targets: mcpServerTargets(cfg) });
+        const smoke: Endpoint = { pod: job.spec.template.metadata.labels, namespace: ns };
+        const ranged = policiesFor(configFor("prod"));
+        for (const set of [policies, ranged]) {
+            assert.ok(allowed(set, { from: smoke, to: mcp, port: 3000 }));
+            for (const protocol of ["UDP", "TCP"] as const) assert.ok(allowed(set, { from: smoke, to: coreDns, port: 53, protocol }));
+            assert.ok(!allowed(set, { from: smoke, to: mcp, port: 3001 }));
+            assert.ok(!allowed(set, { from: smoke, to: qdrant, port: 6333 }));
+            assert.ok(!allowed(set, { from: smoke, to: publicApi, port: 443 }));
+            assert.ok(!allowed(set, { from: smoke, to: { ip: "169.254.169.254" }, port: 80 }));
+            assert.ok(!allowed(set, { from: mcp, to: smoke, port: 3000 }), "nothing reaches the smoke test");
+        }
+        assert.ok(!allowed(ranged, { from: stranger, to: mcp, port: 3000 }), "the smoke test's rule admits only its own pods");
+        // A second server on another port: the smoke test reaches it there, and only there.
+        const two = configFor("dev", { [key("mcpServers")]: JSON.stringify({ search: { image: "search-mcp:2.0.0", port: 8080 } }) });
+        const search: Endpoint = { pod: { "app.kubernetes.io/name": "search-mcp", "app.kubernetes.io/instance": "search-mcp" }, namespace: ns };
+        const withSearch = policiesFor(two);
+        assert.ok(allowed(withSearch, { from: smoke, to: search, port: 8080 }));
+        assert.ok(allowed(withSearch, { from: smoke, to: mcp, port: 3000 }));
+        assert.ok(!allowed(withSearch, { from: smoke, to: search, port: 3000 }));
+        const own = ranged.filter((p) => selects(p.spec.podSelector, smoke.pod) && p.spec.podSelector.matchLabels);
+        assert.deepEqual(own.map((p) => p.metadata.name), [NAMES.smokeTest]);
     });
 });

@@ -397,10 +397,12 @@ describe("cluster: workload specs", () => {
 
         it("claims premium CSI disks from its own StorageClass, sized from config", () => {
             const cfg = configFor("dev", { [key("qdrant")]: JSON.stringify({ storageSize: "20Gi" }) });
-            const sc = qdrantStorageClassManifest(cfg);
+            const sc = qdrantStorageClassManifest(cfg, INPUTS.dataResourceGroup);
             assert.equal(sc.provisioner, "disk.csi.azure.com");
             assert.equal(sc.volumeBindingMode, "WaitForFirstConsumer");
             assert.equal(sc.allowVolumeExpansion, true);
+            // Outside AKS's MC_ group, which is deleted with the cluster (and every disk in it).
+            assert.equal(sc.parameters.resourceGroup, INPUTS.dataResourceGroup);
             for (const claim of qdrantStatefulSetManifest(cfg, INPUTS.qdrantImage).spec.volumeClaimTemplates) {
                 assert.equal(claim.spec.storageClassName, sc.metadata.name);
                 assert.equal(claim.spec.resources.requests.storage, "20Gi");
@@ -430,7 +432,7 @@ describe("cluster: workload specs", () => {
             assert.equal(storageClass(prod).reclaimPolicy, "Retain");
             assert.equal(storageClass(dev).parameters.skuName, "Premium_LRS");
             assert.equal(storageClass(dev).reclaimPolicy, "Delete");
-            const zonedDev = qdrantStorageClassManifest(configFor("dev", { [key("cluster")]: JSON.stringify({ zones: ["1", "2"], tier: "Standard" }) }));
+            const zonedDev = qdrantStorageClassManifest(configFor("dev", { [key("cluster")]: JSON.stringify({ zones: ["1", "2"], tier: "Standard" }) }), "rg");
             assert.equal(zonedDev.parameters.skuName, "Premium_ZRS", "zonal nodes need a disk that attaches in any zone");
         });
 

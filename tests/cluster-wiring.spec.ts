@@ -18,6 +18,7 @@ const K8S = {
     hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
     spc: "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    job: "kubernetes:batch/v1:Job",
     cronJob: "kubernetes:batch/v1:CronJob",
 };
 const VAULT = "azure-native:keyvault:Vault";
@@ -44,10 +45,24 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
+        it("pulumi up waits for the smoke test, which waits for the MCP rollout, its Service and its policies", () => {
+            const job = ev.one(K8S.job);
+            for (const dep of [ev.one(K8S.deployment, DOCS.app), ev.one(K8S.service, DOCS.app), ev.one(K8S.networkPolicy, NAMES.smokeTest), ev.one(K8S.networkPolicy, NAMES.defaultDeny)]) {
+                assert.ok(job.dependencies.includes(dep.urn), `the Job waits for ${dep.type} ${dep.inputs.metadata.name}`);
+            }
+            assert.ok(job.dependencies.includes(ev.one(K8S.configMap, NAMES.smokeTest).urn), "and for its script");
+            const deployment = ev.one(K8S.deployment, DOCS.app);
+            const server = deployment.inputs.spec.template.spec.containers[0].image;
+            assert.equal(job.inputs.metadata.namespace, deployment.inputs.metadata.namespace);
+            assert.match(job.inputs.metadata.name, /^mcp-smoke-test-[0-9a-f]{10}$/);
+            assert.equal(ev.outputs.smokeTestJob, job.inputs.metadata.name);
+            assert.ok(server, "the server image is known");
+        });
+
         it("every object belongs to the McpWorkloads component tree", () => {
             const root = ev.one("mcp-aks:cluster:McpWorkloads");
             const components = ev.resources.filter((r) => r.type.startsWith("mcp-aks:cluster:") && r !== root);
-            assert.deepEqual(components.map((c) => c.type).sort(), ["mcp-aks:cluster:Edge", "mcp-aks:cluster:McpServer", "mcp-aks:cluster:Namespace", "mcp-aks:cluster:NetworkPolicies", "mcp-aks:cluster:Qdrant", "mcp-aks:cluster:QdrantBackup"]);
+            assert.deepEqual(components.map((c) => c.type).sort(), ["mcp-aks:cluster:Edge", "mcp-aks:cluster:McpServer", "mcp-aks:cluster:Namespace", "mcp-aks:cluster:NetworkPolicies", "mcp-aks:cluster:Qdrant", "mcp-aks:cluster:QdrantBackup", "mcp-aks:cluster:SmokeTest"]);
             for (const c of components) assert.equal(c.parent, root.urn, c.name);
             const componentUrns = new Set(components.map((c) => c.urn));
             for (const r of kubernetesObjects(ev)) assert.ok(r.parent && componentUrns.has(r.parent), `${r.type} ${r.name}`);
@@ -69,7 +84,7 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("every namespaced object waits for the namespace, and pods only start once policies exist", () => {
             const ns = ev.one(K8S.namespace);
-            const policies = ev.ofType(K8S.networkPolicy);
+            const policies = ev.ofType(K8S.networkPolicy).filter((p) => p.inputs.metadata.name !== NAMES.smokeTest);
             assert.equal(policies.length, 4 + Object.keys(ev.config.mcpServers).length, "default deny, Qdrant, the backup, the edge, one per server");
             for (const r of kubernetesObjects(ev).filter((o) => o.inputs.metadata?.namespace !== undefined)) {
                 assert.ok(r.dependencies.includes(ns.urn), `${r.type} ${r.name} waits for the namespace`);

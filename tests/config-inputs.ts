@@ -25,6 +25,8 @@ export interface BadInput {
     readonly says?: readonly RegExp[];
     /** Leave out the placeholder API key secrets. */
     readonly withoutSecrets?: boolean;
+    /** Leave out the admin the documented setup names. */
+    readonly withoutAccess?: boolean;
 }
 
 /** Values the user supplies for a fix's `<...>` placeholders. */
@@ -35,6 +37,9 @@ export const FILL: Record<string, string> = {
     "<client-cidr>": "20.60.0.0/16",
     "<tag>": "2.0.0",
     "<digest>": "0123456789abcdef".repeat(4),
+    "<oncall@your-org>": "oncall@contoso.com",
+    "<group name>": "mcp-aks-admins",
+    "<app-id>": "0f0f0f0f-1111-4222-8333-444444444444",
 };
 
 export function fill(placeholder: string): string {
@@ -50,9 +55,17 @@ export function withStack(command: string, stack: string): string {
 }
 
 /** The stack file with the bad input applied, and the API key secrets unless left out. */
-export function stateFor(input: { stack: string; commands?: readonly string[]; yaml?: Readonly<Record<string, unknown>>; withoutSecrets?: boolean }): CliState {
+/** The admin each stack names in the documented setup (`pulumi config set --path <key> <object id>`). */
+export const ADMIN_STEP = {
+    dev: { key: "access.adminUsers[0]", objectId: "0e0e0e0e-1111-4222-8333-444444444444" },
+    prod: { key: "access.adminGroups[0]", objectId: "0d0d0d0d-1111-4222-8333-444444444444" },
+} as const;
+
+export function stateFor(input: { stack: string; commands?: readonly string[]; yaml?: Readonly<Record<string, unknown>>; withoutSecrets?: boolean; withoutAccess?: boolean }): CliState {
     const state = loadProjectStack(REPO_ROOT, input.stack);
     if (!input.withoutSecrets) for (const name of DEFAULT_API_KEYS) configSet(state, PROJECT, name, PLACEHOLDER.fakeSecret, { secret: true });
+    // Every user also names the cluster's admins (README quick start): a group in prod, themselves in dev.
+    if (!input.withoutAccess) configSet(state, PROJECT, ADMIN_STEP[input.stack === "prod" ? "prod" : "dev"].key, ADMIN_STEP[input.stack === "prod" ? "prod" : "dev"].objectId, { path: true });
     for (const [key, value] of Object.entries(input.yaml ?? {})) state.config[`${PROJECT}:${key}`] = structuredClone(value);
     for (const c of input.commands ?? []) applyFix(state, PROJECT, withStack(c, state.stack), fill, PLACEHOLDER.fakeSecret);
     return state;

@@ -161,6 +161,56 @@ describe("config: every bad value gives a clear error", () => {
         assert.equal(onlyProblem(err, "cluster.authorizedIpRanges").fix, `pulumi config set --path cluster.authorizedIpRanges '["<your-office-or-runner-cidr>"]' --stack prod`);
     });
 
+    it("maintenance windows: a bad start time and a window shorter than AKS's 4 hours name the key and the default", () => {
+        const err = errorFor("dev", { "mcp-aks:maintenance": JSON.stringify({ autoUpgrade: { startTime: "25:00" }, nodeOsUpgrade: { durationHours: 2 } }) });
+        const time = onlyProblem(err, "maintenance.autoUpgrade.startTime");
+        assert.equal(time.value, "25:00");
+        assert.equal(time.allowed, "a 24-hour time HH:MM such as 02:00");
+        assert.match(time.fix, /pulumi config set --path maintenance\.autoUpgrade\.startTime 08:00 --stack dev/);
+        assert.equal(onlyProblem(err, "maintenance.nodeOsUpgrade.durationHours").allowed, "an integer from 4 to 24");
+        assert.equal(onlyProblem(err, "maintenance.nodeOsUpgrade.durationHours").value, 2);
+    });
+
+    it("maintenance windows come from config over the environment's defaults", () => {
+        const cfg = parse("prod", { "mcp-aks:maintenance": JSON.stringify({ autoUpgrade: { dayOfWeek: "Friday", utcOffset: "+02:00" } }) });
+        assert.equal(cfg.maintenance.autoUpgrade.dayOfWeek, "Friday");
+        assert.equal(cfg.maintenance.autoUpgrade.utcOffset, "+02:00");
+        assert.equal(cfg.maintenance.autoUpgrade.startTime, "01:00", "unset fields keep prod's default");
+        assert.equal(cfg.maintenance.nodeOsUpgrade.dayOfWeek, "Saturday");
+    });
+
+    it("alert emails are validated, and prod requires one", () => {
+        const bad = errorFor("dev", { "mcp-aks:alerts": JSON.stringify({ emails: ["not-an-address"] }) });
+        const p = onlyProblem(bad, "alerts.emails[0]");
+        assert.equal(p.value, "not-an-address");
+        assert.equal(p.allowed, "an email address such as platform-oncall@example.com");
+        assert.equal(p.fix, "pulumi config set --path 'alerts.emails[0]' '<oncall@your-org>' --stack dev");
+        const none = onlyProblem(errorFor("prod", { "mcp-aks:alerts": JSON.stringify({ emails: [] }) }), "alerts.emails");
+        assert.match(none.allowed, /at least one address in prod/);
+        assert.equal(none.fix, `pulumi config set --path alerts.emails '["<oncall@your-org>"]' --stack prod`);
+    });
+
+    it("a budget with more than five notifications, or none, is rejected", () => {
+        const many = errorFor("dev", { "mcp-aks:budget": JSON.stringify({ actualPercent: [50, 80, 90, 100], forecastPercent: [100, 120] }) });
+        assert.match(onlyProblem(many, "budget.actualPercent").allowed, /1 to 5 thresholds .*now 6/);
+        const none = errorFor("dev", { "mcp-aks:budget": JSON.stringify({ actualPercent: [], forecastPercent: [] }) });
+        assert.equal(onlyProblem(none, "budget.actualPercent").fix, "pulumi config rm --path budget.actualPercent --stack dev && pulumi config rm --path budget.forecastPercent --stack dev");
+        assert.equal(onlyProblem(errorFor("dev", { "mcp-aks:budget": JSON.stringify({ amount: 0 }) }), "budget.amount").allowed, "an integer from 1 to 10000000");
+    });
+
+    it("AKS's system pool rules: maxPods of at least 30, at least one node, three in prod", () => {
+        const pods = onlyProblem(errorFor("dev", { "mcp-aks:cluster": JSON.stringify({ systemPool: { maxPods: 20 } }) }), "cluster.systemPool.maxPods");
+        assert.match(pods.allowed, /at least 30/);
+        assert.match(pods.fix, /cluster\.systemPool\.maxPods 110 --stack dev/);
+        assert.equal(parse("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"], userPool: { minCount: 0 } }) }).cluster.userPool!.minCount, 0, "a user pool may scale to zero");
+        const prodMin = onlyProblem(
+            errorFor("prod", { "mcp-aks:cluster": JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"], systemPool: { minCount: 2 } }) }),
+            "cluster.systemPool.minCount",
+        );
+        assert.equal(prodMin.allowed, "at least 3 in prod");
+        assert.equal(prodMin.fix, "pulumi config set --path cluster.systemPool.minCount 3 --stack prod");
+    });
+
     it("prod refuses to turn purge protection off", () => {
         const err = errorFor("prod", { "mcp-aks:keyVault": JSON.stringify({ purgeProtection: false }) });
         assert.ok(onlyProblem(err, "keyVault.purgeProtection"));
@@ -355,5 +405,46 @@ describe("config: secrets stay out of messages", () => {
         })();
         assert.ok(!err.message.includes("hush-hush") && !err.message.includes("99"), err.message);
         assert.ok(err.problems.some((p) => p.key === "keyVault" && /not handled as a secret/.test(p.allowed)));
+    });
+});
+
+describe("config: access (cluster admins)", () => {
+    const GROUP = "0a1b2c3d-0000-4000-8000-00000000000a";
+    const access = (a: object) => ({ "mcp-aks:access": JSON.stringify(a) });
+
+    it("a stack with no admin at all is an error whose fix looks up your own object id (dev) or a group (prod)", () => {
+        const dev = onlyProblem(errorFor("dev", access({})), "access");
+        assert.match(dev.allowed, /at least one admin.*nobody, not even pulumi up/);
+        assert.equal(dev.fix, `pulumi config set --path 'access.adminUsers[0]' "$(az ad signed-in-user show --query id -o tsv)" --stack dev`);
+        const prod = onlyProblem(errorFor("prod", access({ adminGroups: [] })), "access");
+        assert.match(prod.fix, /^pulumi config set --path 'access\.adminGroups\[0\]' "\$\(az ad group show --group '<group name>' --query id -o tsv\)" --stack prod$/);
+    });
+
+    it("prod needs a break-glass admin group even when a user or the CI principal is set", () => {
+        const p = onlyProblem(errorFor("prod", access({ adminUsers: [GROUP] })), "access.adminGroups");
+        assert.match(p.allowed, /break-glass/);
+        assert.deepEqual(parse("dev", access({ adminUsers: [GROUP] })).access, { adminGroups: [], ciServicePrincipal: null, adminUsers: [GROUP] });
+    });
+
+    it("rejects ids that are not GUIDs, naming the key and how to find the right id", () => {
+        const err = errorFor("dev", access({ adminGroups: ["platform-admins"], ciServicePrincipal: "github-mcp-aks", adminUsers: ["me@example.com"] }));
+        const group = onlyProblem(err, "access.adminGroups[0]");
+        assert.equal(group.value, "platform-admins");
+        assert.match(group.allowed, /Entra group object id \(a GUID.*az ad group show/);
+        assert.match(group.fix, /'access\.adminGroups\[0\]' "\$\(az ad group show/);
+        assert.match(onlyProblem(err, "access.ciServicePrincipal").fix, /--path access\.ciServicePrincipal "\$\(az ad sp show --id <app-id> --query id -o tsv\)"/);
+        assert.match(onlyProblem(err, "access.adminUsers[0]").allowed, /az ad signed-in-user show/);
+    });
+
+    it("rejects one object id listed twice (its grant would be declared twice)", () => {
+        const p = onlyProblem(errorFor("dev", access({ adminGroups: [GROUP], adminUsers: [GROUP.toUpperCase()] })), "access.adminUsers[0]");
+        assert.match(p.allowed, /access\.adminGroups\[0\] and access\.adminUsers\[0\]/);
+        assert.equal(p.fix, "pulumi config rm --path 'access.adminUsers[0]' --stack dev");
+    });
+
+    it("the removed deployerPrincipalType says what replaced it and how to remove it", () => {
+        const p = onlyProblem(errorFor("dev", { "mcp-aks:deployerPrincipalType": "ServicePrincipal" }), "deployerPrincipalType");
+        assert.match(p.allowed, /removed.*access\.adminGroups/);
+        assert.equal(p.fix, "pulumi config rm deployerPrincipalType --stack dev");
     });
 });

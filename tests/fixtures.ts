@@ -31,6 +31,7 @@ export const WORKLOAD_INPUTS = {
     edgeIdentityClientId: "55555555-5555-5555-5555-555555555555",
     entraClientId: "44444444-4444-4444-4444-444444444444",
     edgeImage: importedImageRef("acrmcpdevabc123.azurecr.io", DEFAULT_IMAGES.agentgateway),
+    dataResourceGroup: "rg-mcp-dev-data",
 };
 
 /** A distinct stand-in identity client id per server, so a test can tell whose identity an object names. */
@@ -80,8 +81,21 @@ export function addPlaceholderSecrets(raw: Record<string, string>, value: string
     return added;
 }
 
+/** A stand-in admin group object id (a valid GUID; no real group has it). */
+export const FIXTURE_ADMIN_GROUP = "33333333-3333-3333-3333-333333333333";
+
 /**
- * A validated config for `environment`. Prod gets the API server range it requires. `raw` adds or replaces
+ * Gives a raw config without `access` one admin group, as every real stack must have. Returns whether it
+ * added one.
+ */
+export function addPlaceholderAccess(raw: Record<string, string>, groupObjectId: string): boolean {
+    if (key("access") in raw) return false;
+    raw[key("access")] = JSON.stringify({ adminGroups: [groupObjectId] });
+    return true;
+}
+
+/**
+ * A validated config for `environment`. Prod gets the API server range and the alert address it requires. `raw` adds or replaces
  * raw entries (objects as JSON strings, like `pulumi config` holds them); objects in it replace the
  * fixture's object of the same key, so pass prod's cluster ranges (and edge.tls.mode) yourself when
  * overriding `cluster` (or `edge`).
@@ -92,8 +106,10 @@ export function configFor(environment: Environment, raw: Record<string, string> 
         entries[key("cluster")] = JSON.stringify({ authorizedIpRanges: ["203.0.113.0/24"] });
         // prod has no default exposure; the fixture takes the one without a public endpoint.
         entries[key("edge")] = JSON.stringify({ tls: { mode: "private" } });
+        entries[key("alerts")] = JSON.stringify({ emails: ["oncall@example.com"] });
     }
     Object.assign(entries, raw);
     addPlaceholderSecrets(entries, FAKE_SECRET);
+    addPlaceholderAccess(entries, FIXTURE_ADMIN_GROUP);
     return parseStackConfig(entries, { stack: environment, secretKeys: apiKeyNames(entries).map(key), sourceRoot: SOURCE_ROOT });
 }

@@ -7,7 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseStackConfig, PROJECT, RawConfig, StackConfig } from "../components/config";
-import { addPlaceholderSecrets, SOURCE_ROOT } from "./fixtures";
+import { addPlaceholderAccess, addPlaceholderSecrets, SOURCE_ROOT } from "./fixtures";
 import { loadStackFile, rawConfigOf } from "./pulumi-cli";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -17,7 +17,10 @@ export const PLACEHOLDER = {
     subscriptionId: "00000000-0000-0000-0000-000000005ub5",
     tenantId: "00000000-0000-0000-0000-0000000te4a7",
     deployerObjectId: "00000000-0000-0000-0000-0000de910ye7",
+    /** The admin group a stack file without `access` is evaluated with (a valid GUID, no real group). */
+    adminGroupObjectId: "00000000-0000-0000-0000-000000ad0001",
     kubeletObjectId: "00000000-0000-0000-0000-00000ku6e1e7",
+    clusterPrincipalId: "00000000-0000-0000-0000-0000c1a5e7e5",
     identityPrincipalId: "00000000-0000-0000-0000-0000004a41d0",
     identityClientId: "00000000-0000-0000-0000-00000c1d0001",
     backupIdentityPrincipalId: "00000000-0000-0000-0000-0000004a41d2",
@@ -95,6 +98,8 @@ export interface EvaluateOptions {
     readonly overrides?: Record<string, string>;
     /** Do not add placeholder values for the API key secrets the stack file does not hold. */
     readonly withoutFakeSecrets?: boolean;
+    /** Do not add the placeholder admin group when the stack file sets no `access`. */
+    readonly withoutFakeAccess?: boolean;
     /**
      * Where local build contexts resolve. Tests default to SOURCE_ROOT (a stand-in `server/`), so they do not
      * depend on the real server's files; `npm run plan` passes the repo root.
@@ -102,15 +107,18 @@ export interface EvaluateOptions {
     readonly sourceRoot?: string;
 }
 
-/** The raw config used for an evaluation: the stack file, overrides, and placeholder secrets for unset API keys. */
+/** The raw config used for an evaluation: the stack file, overrides, placeholder secrets for unset API keys and a placeholder admin group when `access` is unset. */
 export function stackRawConfig(stack: string, options: EvaluateOptions = {}): { raw: RawConfig; secretKeys: string[] } {
     const { raw, secretKeys } = readStackFile(stack);
     Object.assign(raw, options.overrides ?? {});
     if (!options.withoutFakeSecrets) secretKeys.push(...addPlaceholderSecrets(raw, PLACEHOLDER.fakeSecret));
+    if (!options.withoutFakeAccess) addPlaceholderAccess(raw, PLACEHOLDER.adminGroupObjectId);
     return { raw, secretKeys };
 }
 
 function azureId(type: string, name: string, inputs: any): string {
+    // A resource group's id has no provider segment; a grant scoped to it must look like one to the policies.
+    if (type === "azure-native:resources:ResourceGroup") return `/subscriptions/${PLACEHOLDER.subscriptionId}/resourceGroups/${name}`;
     const [, module, kind] = type.split(":");
     const rg = inputs.resourceGroupName ?? "rg-placeholder";
     return `/subscriptions/${PLACEHOLDER.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.${module}/${kind}/${name}`;
@@ -127,6 +135,9 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                 fqdn: `${inputs.dnsPrefix}.hcp.${inputs.location}.azmk8s.io`,
                 oidcIssuerProfile: { enabled: true, issuerURL: PLACEHOLDER.oidcIssuer },
                 identityProfile: { kubeletidentity: { objectId: PLACEHOLDER.kubeletObjectId, clientId: "00000000-0000-0000-0000-00000ku6e1c1" } },
+                identity: { ...inputs.identity, principalId: PLACEHOLDER.clusterPrincipalId, tenantId: PLACEHOLDER.tenantId },
+                // AKS's default name for the node resource group.
+                nodeResourceGroup: `MC_${inputs.resourceGroupName}_${inputs.resourceName}_${inputs.location}`,
             };
         case "azure-native:containerregistry:Registry":
             return { name: inputs.registryName, loginServer: `${String(inputs.registryName).toLowerCase()}.azurecr.io` };

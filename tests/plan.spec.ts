@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { systemPoolDedicated } from "../components/azure/cluster";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { main, PlanDeps, REDACTED, renderPlan } from "../scripts/plan";
@@ -98,6 +99,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(run.err, "");
             assert.match(run.out, new RegExp(`Plan for stack "${stack}"`));
             assert.match(run.out, /placeholders/);
+            assert.match(run.out, /Cost estimate: \$\d+\.\d\d\/month at minimum scale/);
             assert.match(run.out, new RegExp(`Wrote ${files.length} files to ${stack}`));
             assert.ok(!files.includes("k8s/999-stale.yaml"), "the old plan was cleared");
             assert.ok(files.includes("azure.json") && files.includes("summary.md"));
@@ -196,11 +198,14 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(aks.azureName, ev.one("azure-native:containerservice:ManagedCluster").inputs.resourceName);
             assert.equal(aks.location, cfg.location);
             assert.equal(aks.properties.tier, cfg.cluster.tier);
-            assert.deepEqual(aks.properties.pools.map((p: any) => p.name), cfg.cluster.userPool ? ["system", "user"] : ["system"]);
+            assert.deepEqual(aks.properties.pools.map((p: any) => p.name), ["system"]);
+            const userPools = entries.filter((e) => e.type === "azure-native:containerservice:AgentPool");
+            assert.deepEqual(userPools.map((p) => [p.properties.cluster, p.properties.mode, p.properties.maxPods]), cfg.cluster.userPool ? [[aks.azureName, "User", cfg.cluster.userPool.maxPods]] : []);
             assert.deepEqual(aks.properties.pools[0].autoscaling, { min: cfg.cluster.systemPool.minCount, max: cfg.cluster.systemPool.maxCount });
             assert.equal(aks.properties.pools[0].vmSize, cfg.cluster.systemPool.vmSize);
             for (const p of aks.properties.pools) assert.deepEqual(p.zones, [...cfg.cluster.zones]);
-            assert.deepEqual(aks.properties.pools[0].taints, cfg.cluster.userPool ? ["CriticalAddonsOnly=true:NoSchedule"] : []);
+            assert.deepEqual(aks.properties.pools[0].taints, systemPoolDedicated(cfg) ? ["CriticalAddonsOnly=true:NoSchedule"] : []);
+            assert.equal(aks.properties.pools[0].maxPods, cfg.cluster.systemPool.maxPods);
             assert.equal(aks.properties.network.policy, "cilium");
             assert.deepEqual(aks.properties.apiServer.authorizedIpRanges, [...cfg.cluster.authorizedIpRanges]);
             assert.equal(aks.properties.localAccountsDisabled, true);
@@ -235,7 +240,7 @@ for (const stack of ["dev", "prod"] as const) {
             const kvRoles = roles.filter((r) => r.properties.role === "keyVaultSecretsUser" && r.properties.principalId === PLACEHOLDER.identityPrincipalId);
             const edgeRoles = roles.filter((r) => r.properties.role === "keyVaultSecretsUser" && r.properties.principalId === PLACEHOLDER.edgeIdentityPrincipalId);
             assert.equal(edgeRoles.length, 2, "the edge reads its session key and its client secret, nothing else");
-            assert.deepEqual(roles.map((r) => r.properties.role).filter((r) => r !== "keyVaultSecretsUser").sort(), ["acrPull", "aksRbacClusterAdmin", "storageBlobDataContributor"]);
+            assert.deepEqual(roles.map((r) => r.properties.role).filter((r) => r !== "keyVaultSecretsUser").sort(), ["acrPull", "aksRbacClusterAdmin", "contributor", "storageBlobDataContributor"]);
             assert.equal(kvRoles.length, cfg.mcpServers.docs.apiKeys.length, "one per secret the server reads");
             for (const kvRole of kvRoles) {
                 assert.ok(kvRole.properties.roleDefinitionId.endsWith(BUILT_IN_ROLES.keyVaultSecretsUser));
@@ -256,14 +261,16 @@ for (const stack of ["dev", "prod"] as const) {
             const summary = read("summary.md");
             assert.match(summary, /\*\*placeholder\*\*/);
             assert.ok(summary.includes(PLACEHOLDER.loadBalancerIp) && summary.includes(PLACEHOLDER.oidcIssuer), "the placeholder table lists the values");
-            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 8 \|/);
-            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 5 \|/);
+            assert.match(summary, /`azure-native:authorization:RoleAssignment` \| 9 \|/);
+            assert.match(summary, /`kubernetes:networking\.k8s\.io\/v1:NetworkPolicy` \| 6 \|/);
             const q = ev.config.qdrant;
             const replication = `${q.replicas} node(s)${q.replicas > 1 ? " in cluster mode" : ""}, replication factor ${q.replicationFactor}, write consistency ${q.writeConsistencyFactor}`;
             assert.ok(summary.includes(replication), "replication settings");
             assert.ok(run.out.includes(replication));
             assert.ok(summary.includes(`\`${q.backup.schedule}\` (UTC)`), "backup schedule");
             assert.ok(run.out.includes(`stmcp${stack}${PLACEHOLDER.randomSuffix}/qdrant-snapshots`), "storage target on stdout");
+            assert.match(summary, new RegExp(`## Cost estimate[\\s\\S]*\\*\\*Total at minimum scale\\*\\* \\| \\*\\*\\$${(ev.outputs.costEstimate as any).monthlyAtMinScale.toFixed(2).replace(".", "\\.")}\\*\\*`));
+            assert.match(summary, /Maintenance `aksManagedAutoUpgradeSchedule`/);
             for (const w of ["StatefulSet mcp-server/qdrant", "Deployment mcp-server/docs-mcp"].map((r) => r.replace(/mcp-server\//, `${ev.config.namespace}/`))) {
                 assert.ok(summary.includes(`- ${w}: passes restricted (namespace enforces \`restricted\`)`), `pod security line for ${w}`);
                 assert.ok(summary.includes(`- ${w}\n  - ingress: selected by default-deny-all`), `ingress coverage for ${w}`);
@@ -317,7 +324,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const summary = summaryOf(bad);
                 assert.match(summary, /Deployment [\w-]+\/docs-mcp: \*\*FAILS restricted\*\*/);
                 assert.match(summary, /container mcp-server: privileged must be unset or false/);
-                assert.match(renderPlan(bad).summary, /1 of 4 FAIL/);
+                assert.match(renderPlan(bad).summary, /1 of 5 FAIL/);
             });
 
             it("reports a workload that no NetworkPolicy selects", () => {

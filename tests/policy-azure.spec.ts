@@ -14,6 +14,8 @@ import {
     roleAssignmentPrincipalType,
     roleAssignmentResourceScope,
 } from "../policy/policies";
+import { AKS_RBAC_CLUSTER_ADMIN_ROLE } from "../policy/azure";
+import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { check, managedCluster, roleAssignment, TYPES, UNKNOWN_VALUE, vault } from "./policy-helpers";
 
 async function single(violations: Promise<{ message: string }[]>): Promise<string> {
@@ -145,6 +147,29 @@ describe("policy: role-assignment-resource-scope", () => {
         ]) {
             assert.match(await single(check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope }))), /not to a single resource.*Scope it to the resource id/s, scope);
         }
+    });
+
+    it("passes a resource group dedicated to one purpose (the data group), by configurable suffix", async () => {
+        const dataGroup = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-mcp-prod-data";
+        assert.deepStrictEqual(await check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: dataGroup })), []);
+        assert.match(
+            await single(check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: dataGroup }), { config: { dedicatedResourceGroupSuffixes: ["-disks"] } })),
+            /not to a single resource/,
+        );
+        assert.match(await single(check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: "/subscriptions/0000/resourceGroups/rg-data-mcp" }))), /not to a single resource/);
+    });
+
+    it("allows AKS RBAC Cluster Admin, and only it, on a resource group (granted before the cluster exists)", async () => {
+        const rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-mcp-dev";
+        const role = (id: string) => `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+        assert.strictEqual(AKS_RBAC_CLUSTER_ADMIN_ROLE, BUILT_IN_ROLES.aksRbacClusterAdmin);
+        assert.deepStrictEqual(await check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: rg, roleDefinitionId: role(AKS_RBAC_CLUSTER_ADMIN_ROLE) })), []);
+        assert.match(await single(check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: rg, roleDefinitionId: role(BUILT_IN_ROLES.acrPull) }))), /not to a single resource/);
+        assert.match(
+            await single(check(roleAssignmentResourceScope, TYPES.roleAssignment, roleAssignment({ scope: "/subscriptions/00000000-0000-0000-0000-000000000000", roleDefinitionId: role(AKS_RBAC_CLUSTER_ADMIN_ROLE) }))),
+            /not to a single resource/,
+            "the subscription stays off limits even for the cluster admin role",
+        );
     });
 
     it("does not fail on a scope that is unknown during preview", async () => {

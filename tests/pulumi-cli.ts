@@ -215,12 +215,32 @@ export function applyFix(state: CliState, project: string, fix: string, fill: (p
     const filled = fix.replace(/<[^<>]+>/g, (m) => fill(m));
     const words = shellWords(filled, (inner) => {
         const w = shellWords(inner, () => "");
+        if (w[0] === "az") return azLookup(w);
         if (w[0] !== "pulumi" || w[1] !== "config" || w[2] !== "get") throw new Error(`unsupported substitution: ${inner}`);
         return configGet(state, project, w[3], fakeSecret);
     });
     const commands: string[][] = [[]];
     for (const w of words) (w === "&&" ? commands.push([]) : commands[commands.length - 1].push(w));
     for (const cmd of commands) runCommand(state, project, cmd);
+}
+
+/**
+ * What the az CLI prints for the object-id lookups the access fixes embed (`$(az ad ... show --query id -o
+ * tsv)`): a GUID per kind of principal. Anything else az is asked fails the test, so a fix cannot lean on
+ * a lookup nobody modelled.
+ */
+export const AZ_OBJECT_IDS: Readonly<Record<string, string>> = {
+    "ad signed-in-user show": "0a0a0a0a-1111-4222-8333-444444444444",
+    "ad group show": "0b0b0b0b-1111-4222-8333-444444444444",
+    "ad sp show": "0c0c0c0c-1111-4222-8333-444444444444",
+};
+
+function azLookup(argv: string[]): string {
+    const verb = argv.slice(1, 4).join(" ");
+    const id = AZ_OBJECT_IDS[verb];
+    const query = argv.indexOf("--query");
+    if (!id || argv[query + 1] !== "id" || !argv.includes("tsv")) throw new Error(`unsupported az call in a fix: ${argv.join(" ")}`);
+    return id;
 }
 
 function runCommand(state: CliState, project: string, argv: string[]): void {

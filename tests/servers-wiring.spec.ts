@@ -100,7 +100,7 @@ describe("two MCP servers under mocks (dev)", () => {
         assert.ok(!searchDeps.has(ev.one("kubernetes:apps/v1:StatefulSet", NAMES.qdrant).urn), "search does not use Qdrant");
     });
 
-    it("each Service is ClusterIP on its server's port, and its policy admits only the edge on that port", () => {
+    it("each Service is ClusterIP on its server's port, and its policy admits only the edge and the smoke test on that port", () => {
         for (const [server, port] of [["docs", 3000], ["search", 8080]] as const) {
             const n = mcpNames(server);
             const svc = ev.one(T.service, n.app);
@@ -108,7 +108,23 @@ describe("two MCP servers under mocks (dev)", () => {
             assert.equal(svc.inputs.spec.ports[0].port, port);
             const policy = ev.one(T.networkPolicy, n.app);
             assert.deepEqual(policy.inputs.spec.podSelector, { matchLabels: { "app.kubernetes.io/name": n.app } });
-            assert.deepEqual(policy.inputs.spec.ingress, [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": NAMES.edge } } }], ports: [{ protocol: "TCP", port }] }]);
+            assert.deepEqual(policy.inputs.spec.ingress, [
+                { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": NAMES.edge } } }], ports: [{ protocol: "TCP", port }] },
+                { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": NAMES.smokeTest } } }], ports: [{ protocol: "TCP", port }] },
+            ]);
+        }
+    });
+
+    it("the smoke test calls every server's Service on its port and waits for every server's rollout", () => {
+        const job = ev.one("kubernetes:batch/v1:Job");
+        const targets = job.inputs.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === "SMOKE_TARGETS").value.split("\n");
+        const ns = ev.config.namespace;
+        assert.deepEqual(targets, [
+            `docs-mcp http://docs-mcp.${ns}.svc.cluster.local:3000/health http://docs-mcp.${ns}.svc.cluster.local:3000/mcp`,
+            `search-mcp http://search-mcp.${ns}.svc.cluster.local:8080/health http://search-mcp.${ns}.svc.cluster.local:8080/mcp`,
+        ]);
+        for (const server of ["docs", "search"]) {
+            for (const type of [T.deployment, T.service]) assert.ok(job.dependencies.includes(ev.one(type, mcpNames(server).app).urn), `the Job waits for ${server}'s ${type}`);
         }
     });
 

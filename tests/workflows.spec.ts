@@ -9,10 +9,17 @@ import * as path from "path";
 import * as YAML from "yaml";
 
 const WORKFLOWS = path.resolve(__dirname, "..", ".github", "workflows");
+const README = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
+
+/** The kubelogin release the workflows pin (https://github.com/Azure/kubelogin/releases/tag/v0.2.9). */
+const KUBELOGIN_VERSION = "v0.2.9";
+/** The repository variable naming the runner whose egress is in prod's cluster.authorizedIpRanges. */
+const PROD_RUNNER = "${{ vars.PROD_RUNNER_LABEL }}";
 
 type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
 type Job = {
     "runs-on": string;
+    "timeout-minutes"?: number;
     if?: string;
     environment?: string | { name: string };
     permissions?: Record<string, string>;
@@ -41,8 +48,8 @@ function indexOf(job: Job, predicate: (s: Step) => boolean, what: string): numbe
     return index;
 }
 
-/** Checks shared by every job that talks to Azure and Pulumi. */
-function assertPulumiJob(job: Job, command: "preview" | "up", stack: string): void {
+/** Checks shared by every job that talks to Azure and Pulumi; `identity` is the repository variable of its client id. */
+function assertPulumiJob(job: Job, command: "preview" | "up", stack: string, identity: "AZURE_CLIENT_ID" | "AZURE_PREVIEW_CLIENT_ID"): void {
     // Every action is pinned to at least a major version.
     for (const step of job.steps.filter((s) => s.uses)) assert.match(step.uses ?? "", /@v\d+(\.\d+){0,2}$|@[0-9a-f]{40}$/, `${step.uses} is not pinned`);
 
@@ -60,7 +67,7 @@ function assertPulumiJob(job: Job, command: "preview" | "up", stack: string): vo
     const azureLogin = stepUsing(job, "azure/login");
     assert.match(azureLogin.uses ?? "", /@v2/);
     assert.deepStrictEqual(azureLogin.with, {
-        "client-id": "${{ vars.AZURE_CLIENT_ID }}",
+        "client-id": `\${{ vars.${identity} }}`,
         "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
         "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}",
     });
@@ -70,7 +77,7 @@ function assertPulumiJob(job: Job, command: "preview" | "up", stack: string): vo
         { ...job.env },
         {
             ARM_USE_OIDC: "true",
-            ARM_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}",
+            ARM_CLIENT_ID: `\${{ vars.${identity} }}`,
             ARM_TENANT_ID: "${{ vars.AZURE_TENANT_ID }}",
             ARM_SUBSCRIPTION_ID: "${{ vars.AZURE_SUBSCRIPTION_ID }}",
             PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
@@ -84,9 +91,14 @@ function assertPulumiJob(job: Job, command: "preview" | "up", stack: string): vo
     assert.strictEqual(action.with?.["stack-name"], stack);
     assert.strictEqual(action.with?.policyPacks, "policy", "the policy pack runs on every operation");
     assert.strictEqual(action.with?.["cloud-url"], "${{ vars.PULUMI_BACKEND_URL }}");
+    // Only kubelogin's mode: who administers the cluster comes from the stack's access config, never from CI.
     const configMap = YAML.parse(String(action.with?.["config-map"]));
-    assert.deepStrictEqual(configMap["mcp-aks:deployerPrincipalType"], { value: "ServicePrincipal", secret: false });
-    assert.deepStrictEqual(configMap["mcp-aks:kubeloginMode"], { value: "azurecli", secret: false });
+    assert.deepStrictEqual(configMap, { "mcp-aks:kubeloginMode": { value: "azurecli", secret: false } });
+
+    // kubelogin pinned to a release: unpinned, the action asks the GitHub API for the latest and throws
+    // without a token before Pulumi starts.
+    assert.deepStrictEqual(stepUsing(job, "azure/use-kubelogin").with, { "kubelogin-version": KUBELOGIN_VERSION });
+    assert.match(KUBELOGIN_VERSION, /^v\d+\.\d+\.\d+$/);
 
     // No secret reaches a Pulumi job: everything is a repository variable or an OIDC token.
     assert.doesNotMatch(JSON.stringify(job), /secrets\./);
@@ -102,9 +114,20 @@ describe("workflows: preview.yml", () => {
         assert.deepStrictEqual(Object.keys(wf.jobs), ["preview"]);
     });
 
-    it("previews dev and prod as a matrix, without one failure hiding the other", () => {
-        assert.deepStrictEqual(job.strategy?.matrix, { stack: ["dev", "prod"] });
+    it("previews dev and prod as a matrix, without one failure hiding the other; prod on the prod runner", () => {
+        assert.deepStrictEqual(job.strategy?.matrix, {
+            include: [
+                { stack: "dev", runner: "ubuntu-latest" },
+                { stack: "prod", runner: PROD_RUNNER },
+            ],
+        });
+        assert.strictEqual(job["runs-on"], "${{ matrix.runner }}");
         assert.strictEqual(job.strategy?.["fail-fast"], false);
+    });
+
+    it("runs as the read-only preview identity, never the deploy identity", () => {
+        assert.doesNotMatch(JSON.stringify(wf), /vars\.AZURE_CLIENT_ID\b/);
+        assert.ok(!job.steps.some((s) => s.run?.includes("preflight")), "preflight needs subscription reads the deploy job has");
     });
 
     it("may write PR comments and get an OIDC token, nothing more", () => {
@@ -112,7 +135,7 @@ describe("workflows: preview.yml", () => {
     });
 
     it("runs npm ci, npm test and pulumi preview with the policy pack, commenting the diff", () => {
-        assertPulumiJob(job, "preview", "${{ matrix.stack }}");
+        assertPulumiJob(job, "preview", "${{ matrix.stack }}", "AZURE_PREVIEW_CLIENT_ID");
         const action = stepUsing(job, "pulumi/actions");
         assert.strictEqual(action.with?.["comment-on-pr"], true);
     });
@@ -140,7 +163,8 @@ describe("workflows: deploy.yml", () => {
 
     it("deploys dev on pushes to main through the dev environment", () => {
         const job = wf.jobs.dev;
-        assertPulumiJob(job, "up", "dev");
+        assertPulumiJob(job, "up", "dev", "AZURE_CLIENT_ID");
+        assert.strictEqual(job["runs-on"], "ubuntu-latest", "dev's API server is open to hosted runners (Entra ID still guards it)");
         assert.strictEqual(job.environment, "dev");
         assert.match(job.if ?? "", /github\.ref == 'refs\/heads\/main'/);
         assert.doesNotMatch(job.if ?? "", /refs\/tags/);
@@ -148,11 +172,23 @@ describe("workflows: deploy.yml", () => {
 
     it("deploys prod only from a v* tag or a manual run, behind the prod environment's reviewers", () => {
         const job = wf.jobs.prod;
-        assertPulumiJob(job, "up", "prod");
+        assertPulumiJob(job, "up", "prod", "AZURE_CLIENT_ID");
+        assert.strictEqual(job["runs-on"], PROD_RUNNER, "hosted runners are not in prod's authorized IP ranges");
         assert.strictEqual(job.environment, "prod");
         assert.match(job.if ?? "", /startsWith\(github\.ref, 'refs\/tags\/v'\)/);
         assert.match(job.if ?? "", /inputs\.stack == 'prod'/);
         assert.doesNotMatch(job.if ?? "", /refs\/heads\/main/, "a push to main never reaches prod");
+    });
+
+    it("runs preflight right before pulumi up, for the same stack, without Graph lookups", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const job = wf.jobs[stack];
+            const preflight = indexOf(job, (s) => s.run?.trim() === `npm run preflight -- --stack ${stack} --skip-entra-lookups`, `preflight ${stack}`);
+            const kubelogin = indexOf(job, (s) => s.uses?.startsWith("azure/use-kubelogin@") === true, "kubelogin");
+            const login = indexOf(job, (s) => s.uses?.startsWith("azure/login@") === true, "azure/login");
+            const up = indexOf(job, (s) => s.uses?.startsWith("pulumi/actions@") === true, "pulumi up");
+            assert.ok(login < preflight && kubelogin < preflight && preflight === up - 1, `${stack}: login and kubelogin, then preflight, then pulumi up`);
+        }
     });
 
     it("never cancels a running update, one queue per stack", () => {
@@ -168,5 +204,58 @@ describe("workflows: deploy.yml", () => {
 describe("workflows: every file", () => {
     it("contains only the workflows this spec checks", () => {
         assert.deepStrictEqual(fs.readdirSync(WORKFLOWS).sort(), ["deploy.yml", "preview.yml"]);
+    });
+});
+
+/** The fenced bash blocks of README's "Delivery" section, joined. */
+function deliverySetup(): string {
+    const start = README.indexOf("## Delivery");
+    const end = README.indexOf("\n## ", start + 1);
+    assert.ok(start >= 0, "README has a Delivery section");
+    const section = README.slice(start, end < 0 ? undefined : end);
+    return [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n");
+}
+
+describe("workflows: the README's one-time setup matches them", () => {
+    const setup = deliverySetup();
+
+    /** Federated credential subjects created for the app whose id variable is `appVar`. */
+    function subjectsFor(appVar: string): string[] {
+        return [...setup.matchAll(/add_federated\s+"\$(\w+)"\s+\S+\s+"([^"]+)"/g)].filter((m) => m[1] === appVar).map((m) => m[2]);
+    }
+
+    it("federates the deploy identity only to the dev and prod environments", () => {
+        assert.deepStrictEqual(subjectsFor("APP_ID").sort(), ["repo:$REPO:environment:dev", "repo:$REPO:environment:prod"]);
+    });
+
+    it("federates the preview identity only to pull requests, and sets both client ids as variables", () => {
+        assert.deepStrictEqual(subjectsFor("PREVIEW_APP_ID"), ["repo:$REPO:pull_request"]);
+        assert.match(setup, /gh variable set AZURE_CLIENT_ID\s+--repo "\$REPO" --body "\$APP_ID"/);
+        assert.match(setup, /gh variable set AZURE_PREVIEW_CLIENT_ID\s+--repo "\$REPO" --body "\$PREVIEW_APP_ID"/);
+        assert.match(setup, /gh variable set PROD_RUNNER_LABEL\s+--repo "\$REPO"/);
+    });
+
+    it("gives the preview identity read-only roles, never Contributor or an RBAC administrator", () => {
+        const grants = [...setup.matchAll(/az role assignment create --assignee-object-id "\$PREVIEW_SP_OBJECT_ID"[^\n]*\\\n\s*--role "([^"]+)"/g)].map((m) => m[1]);
+        assert.deepStrictEqual(grants.sort(), ["Azure Kubernetes Service Cluster User Role", "Azure Kubernetes Service RBAC Reader", "Key Vault Crypto User", "Reader", "Storage Blob Data Reader"].sort());
+    });
+
+    it("scopes the RBAC administrator condition to the stack's resource group, limited to the roles the program grants", () => {
+        const grants = [...setup.matchAll(/--role "Role Based Access Control Administrator" --scope "([^"]+)" \\\n\s*--condition-version "2\.0" \\\n\s*--condition "([^"]+)"/g)];
+        assert.deepStrictEqual(
+            grants.map((g) => g[1]),
+            ["/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$STACK_RG", "/subscriptions/$SUBSCRIPTION_ID/resourceGroups/$DATA_RG"],
+            "the stack's resource group and its data group, never the subscription",
+        );
+        const list = (name: string) => setup.match(new RegExp(`\\b${name}="([^"]+)"`))?.[1].split(/,\s*/).sort() ?? [];
+        // Each grant's condition names its own list (both the write and the delete halves).
+        assert.equal((grants[0][2].match(/\{\$ROLES\}/g) ?? []).length, 2);
+        assert.equal((grants[1][2].match(/\{\$DATA_ROLES\}/g) ?? []).length, 2);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { BUILT_IN_ROLES } = require("../components/azure/role-assignment") as typeof import("../components/azure/role-assignment");
+        assert.deepStrictEqual(list("DATA_ROLES"), [BUILT_IN_ROLES.contributor], "the data group: only Contributor, for the cluster's disks");
+        assert.deepStrictEqual([...list("ROLES"), ...list("DATA_ROLES")].sort(), Object.values(BUILT_IN_ROLES).sort(), "exactly the roles the program assigns");
+        assert.ok(!list("ROLES").includes(BUILT_IN_ROLES.contributor), "Contributor is never grantable on the stack's own group");
+        assert.doesNotMatch(setup, /--role "User Access Administrator"/);
     });
 });

@@ -8,6 +8,64 @@ import * as pulumi from "@pulumi/pulumi";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as monitor from "@pulumi/azure-native/monitor";
 
+/**
+ * Tables moved to the Basic plan (about a fifth of the Analytics price per GB): the high-volume, rarely
+ * queried ones. ContainerLogV2 holds container stdout; AKSAuditAdmin and AKSControlPlane hold the
+ * kube-audit-admin and guard categories (resource-specific mode). No alert reads them, which Basic tables
+ * cannot serve.
+ */
+export const BASIC_PLAN_TABLES = ["ContainerLogV2", "AKSAuditAdmin", "AKSControlPlane"] as const;
+
+/**
+ * The cluster's diagnostic categories: the audit trail always (kube-audit-admin: every change, without the
+ * get/list/watch reads of kube-audit; guard: Entra ID and Azure RBAC decisions), and, when ingestion is
+ * not capped, the control plane's platform logs too. Pure.
+ */
+export function clusterLogCategories(capped: boolean): string[] {
+    const audit = ["kube-audit-admin", "guard"];
+    return capped ? audit : [...audit, "kube-apiserver", "kube-controller-manager", "kube-scheduler", "cluster-autoscaler"];
+}
+
+/**
+ * Container Insights collection settings. A capped workspace stops ingesting for the rest of the day once
+ * the cap is reached, which would silence the alerts too; collecting every 5 minutes instead of every
+ * minute and leaving out kube-system keeps a one-node dev cluster well under it. Pure.
+ */
+export function insightsCollectionSettings(capped: boolean) {
+    return capped
+        ? { interval: "5m", namespaceFilteringMode: "Exclude", namespaces: ["kube-system"], enableContainerLogV2: true }
+        : { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true };
+}
+
+export interface DiagnosticsArgs {
+    /** The resource whose logs are sent. */
+    readonly resourceUri: pulumi.Input<string>;
+    /** The Log Analytics workspace that receives them. */
+    readonly workspaceId: pulumi.Input<string>;
+    /** Log categories to enable. */
+    readonly categories: readonly string[];
+    /** Also send the platform metrics (AllMetrics). */
+    readonly metrics: boolean;
+    /** Resource-specific tables (AKSAuditAdmin, ...) instead of the shared AzureDiagnostics table. */
+    readonly dedicated: boolean;
+}
+
+/** One diagnostic setting that sends a resource's logs to the stack's workspace. */
+export function diagnosticSetting(name: string, args: DiagnosticsArgs, opts: pulumi.CustomResourceOptions): monitor.DiagnosticSetting {
+    return new monitor.DiagnosticSetting(
+        name,
+        {
+            name: "to-stack-workspace",
+            resourceUri: args.resourceUri,
+            workspaceId: args.workspaceId,
+            logAnalyticsDestinationType: args.dedicated ? "Dedicated" : undefined,
+            logs: args.categories.map((category) => ({ category, enabled: true })),
+            metrics: args.metrics ? [{ category: "AllMetrics", enabled: true }] : undefined,
+        },
+        opts,
+    );
+}
+
 export interface LogWorkspaceArgs {
     /** Resource group that holds the workspaces. */
     readonly resourceGroupName: pulumi.Input<string>;
@@ -48,6 +106,15 @@ export class LogWorkspace extends pulumi.ComponentResource {
             { parent: this },
         );
         this.workspaceId = workspace.id;
+        for (const table of BASIC_PLAN_TABLES) {
+            new operationalinsights.Table(
+                `${name}-${table.toLowerCase()}`,
+                // Basic tables keep 30 days interactive; the rest of the workspace's retention is long-term.
+                { resourceGroupName: args.resourceGroupName, workspaceName: args.workspaceName, tableName: table, plan: "Basic", totalRetentionInDays: args.retentionDays },
+                // Azure-defined tables cannot be deleted, only reset: destroy forgets them and deletes the workspace.
+                { parent: this, dependsOn: [workspace], retainOnDelete: true },
+            );
+        }
         if (args.managedPrometheus) {
             const amw = new monitor.AzureMonitorWorkspace(
                 `${name}-amw`,
@@ -73,6 +140,8 @@ export interface ClusterDataCollectionArgs {
     readonly workspaceId: pulumi.Input<string>;
     /** Azure Monitor workspace for Prometheus metrics; omit to skip managed Prometheus. */
     readonly prometheusWorkspaceId?: pulumi.Input<string>;
+    /** The workspace has a daily ingestion cap: collect less (insightsCollectionSettings). */
+    readonly capped: boolean;
     /** Tags applied to the rules. */
     readonly tags: Record<string, string>;
 }
@@ -94,8 +163,8 @@ export class ClusterDataCollection extends pulumi.ComponentResource {
                             name: "ContainerInsightsExtension",
                             extensionName: "ContainerInsights",
                             streams: ["Microsoft-ContainerInsights-Group-Default"],
-                            // ContainerLogV2 is the supported schema; a 1-minute interval is the default.
-                            extensionSettings: { dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true } },
+                            // ContainerLogV2 is the supported schema.
+                            extensionSettings: { dataCollectionSettings: insightsCollectionSettings(args.capped) },
                         },
                     ],
                 },

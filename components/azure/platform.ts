@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { StackConfig, mcpServerList, sanitizeStackName } from "../config";
+import { StackConfig, adminPrincipals, mcpServerList, sanitizeStackName } from "../config";
 import { azureNames, EDGE_VAULT_SECRETS, keyVaultSecretName, serverAzureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { EDGE_SERVICE_ACCOUNT, mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
 import { EntraApp } from "./entra-app";
@@ -16,7 +16,10 @@ import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
 import { StackImages } from "./images";
 import { clusterKubeconfig, clusterProvider } from "./kubernetes-provider";
-import { ClusterDataCollection, LogWorkspace } from "./monitoring";
+import { OperationsAlerts } from "./alerts";
+import { ClusterDataCollection, clusterLogCategories, diagnosticSetting, LogWorkspace } from "./monitoring";
+import { ClusterPolicy } from "./policy";
+import { propagationWaitMs } from "./rbac-propagation";
 import { Registry } from "./registry";
 import { BUILT_IN_ROLES, scopedRoleAssignment } from "./role-assignment";
 import { SecretsVault } from "./vault";
@@ -45,6 +48,44 @@ export interface ServerIdentity {
     readonly dependencies: pulumi.Resource[];
 }
 
+export interface ClusterAdminGrantsArgs {
+    /** The validated stack config (its `access`). */
+    readonly config: StackConfig;
+    /** The stack's resource group: it exists minutes before the cluster. */
+    readonly resourceGroupId: pulumi.Input<string>;
+    /** Subscription that holds the role definition. */
+    readonly subscriptionId: pulumi.Input<string>;
+    /** Parent of the grants. */
+    readonly parent: pulumi.Resource;
+}
+
+/**
+ * AKS RBAC Cluster Admin for every configured admin, on the stack's resource group rather than on the
+ * cluster. Azure RBAC grants take up to ~5 minutes to reach the AKS authorization webhook, and the
+ * Kubernetes provider retries only NotFound, never 403 (DESIGN.md pitfall 13). A grant on the cluster can
+ * only be made once the cluster exists, seconds before the first Kubernetes call; a grant on the resource
+ * group is made right after the group, in parallel with AKS creation (5-10 minutes), and the cluster
+ * inherits it, so it has propagated by the time the API server answers. The group holds only this stack's
+ * resources, so the wider scope reaches no other cluster. Each grant is keyed by the principal's object
+ * id, so reordering the lists or running `up` as someone else changes nothing.
+ */
+export function clusterAdminGrants(name: string, args: ClusterAdminGrantsArgs): authorization.RoleAssignment[] {
+    return adminPrincipals(args.config.access).map(({ objectId, type }) =>
+        scopedRoleAssignment(
+            `${name}-${objectId.toLowerCase()}`,
+            {
+                scope: args.resourceGroupId,
+                principalId: objectId,
+                principalType: type,
+                roleId: BUILT_IN_ROLES.aksRbacClusterAdmin,
+                subscriptionId: args.subscriptionId,
+                description: `Cluster admin from config (access, ${type})`,
+            },
+            { parent: args.parent },
+        ),
+    );
+}
+
 /** Tags on every Azure resource; `environment` is what the policy pack keys prod rules on. */
 export function platformTags(config: StackConfig): Record<string, string> {
     return { ...config.tags, environment: config.environment, project: config.project, stack: config.stack, "managed-by": "pulumi" };
@@ -52,6 +93,8 @@ export function platformTags(config: StackConfig): Record<string, string> {
 
 export class AzurePlatform extends pulumi.ComponentResource {
     readonly resourceGroupName: pulumi.Output<string>;
+    /** The resource group that holds Qdrant's disks (StorageClass `resourceGroup`). */
+    readonly dataResourceGroupName: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly registryLoginServer: pulumi.Output<string>;
@@ -84,6 +127,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         const tags = platformTags(cfg);
         const stem = { prefix: cfg.namePrefix, stack: sanitizeStackName(cfg.stack) };
         const fixedNames = azureNames(stem);
+        // Only the tenant and subscription are read from the client: who runs `up` never changes a grant.
         const client = authorization.getClientConfigOutput({ parent: this });
 
         // Key Vault and ACR names are global and a deleted vault's name stays reserved for its soft-delete
@@ -101,6 +145,15 @@ export class AzurePlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Disks provisioned here survive the cluster: AKS deletes its MC_ group, and every disk in it, with the
+        // cluster. Protected in prod so that `pulumi destroy` cannot take retained volumes with it.
+        const dataGroup = new resources.ResourceGroup(
+            `${name}-data-rg`,
+            { resourceGroupName: fixedNames.dataResourceGroup, location: cfg.location, tags: { ...tags, purpose: "stateful-disks" } },
+            { parent: this, protect: cfg.environment === "prod" },
+        );
+
+        const capped = cfg.cluster.logDailyQuotaGb !== -1;
         const logs = new LogWorkspace(
             `${name}-monitoring`,
             {
@@ -154,6 +207,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
                 clusterId: cluster.id,
                 workspaceId: logs.workspaceId,
                 prometheusWorkspaceId: logs.prometheusWorkspaceId,
+                capped: capped,
                 tags,
             },
             { parent: this },
@@ -171,6 +225,29 @@ export class AzurePlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        diagnosticSetting(
+            `${name}-cluster-diagnostics`,
+            { resourceUri: cluster.id, workspaceId: logs.workspaceId, categories: clusterLogCategories(capped), metrics: !capped, dedicated: true },
+            { parent: this },
+        );
+
+        // The Azure Disk CSI controller runs in the AKS control plane under the cluster's identity; to create
+        // disks outside MC_ it needs Contributor on the group that holds them (azuredisk-csi-driver docs).
+        scopedRoleAssignment(
+            `${name}-cluster-data-contributor`,
+            {
+                scope: dataGroup.id,
+                principalId: cluster.principalId,
+                principalType: "ServicePrincipal",
+                roleId: BUILT_IN_ROLES.contributor,
+                subscriptionId: client.subscriptionId,
+                description: "AKS control plane (Azure Disk CSI) creates Qdrant's disks in the data resource group",
+            },
+            { parent: this },
+        );
+
+        new ClusterPolicy(`${name}-policy`, { clusterId: cluster.id, clusterName: fixedNames.cluster }, { parent: this });
 
         // The key that seals MCP session state into the Mcp-Session-Id, shared by every edge replica so
         // that any of them serves any session (AES-256-GCM: 32 bytes, hex as agentgateway reads it).
@@ -194,6 +271,28 @@ export class AzurePlatform extends pulumi.ComponentResource {
                 purgeProtection: cfg.keyVault.purgeProtection,
                 secrets: cfg.secrets,
                 namedSecrets,
+                tags,
+            },
+            { parent: this },
+        );
+
+        diagnosticSetting(
+            `${name}-vault-diagnostics`,
+            // Key Vault's AuditEvent records every secret read and denied call; it goes to AzureDiagnostics.
+            { resourceUri: vault.id, workspaceId: logs.workspaceId, categories: ["AuditEvent"], metrics: false, dedicated: false },
+            { parent: this },
+        );
+
+        new OperationsAlerts(
+            `${name}-alerts`,
+            {
+                config: cfg,
+                resourceGroupName: group.name,
+                subscriptionId: client.subscriptionId,
+                budgetResourceGroups: [group.name, dataGroup.name, cluster.nodeResourceGroup],
+                targets: { cluster: cluster.id, vault: vault.id, workspace: logs.workspaceId },
+                baseName: `${stem.prefix}-${stem.stack}`,
+                slowLogAlerts: capped,
                 tags,
             },
             { parent: this },
@@ -268,20 +367,12 @@ export class AzurePlatform extends pulumi.ComponentResource {
                 { parent: this },
             ),
         );
-        // The deployer needs Kubernetes RBAC on the cluster it just made: local accounts are off, so
-        // without this grant the provider below could not create a single object.
-        const adminRole = scopedRoleAssignment(
-            `${name}-deployer-aks-admin`,
-            {
-                scope: cluster.id,
-                principalId: client.objectId,
-                principalType: cfg.deployerPrincipalType,
-                roleId: BUILT_IN_ROLES.aksRbacClusterAdmin,
-                subscriptionId: client.subscriptionId,
-                description: "Principal running pulumi up deploys the MCP workloads",
-            },
-            { parent: this },
-        );
+        const adminRoles = clusterAdminGrants(`${name}-aks-admin`, {
+            config: cfg,
+            resourceGroupId: group.id,
+            subscriptionId: client.subscriptionId,
+            parent: this,
+        });
 
         if (cfg.qdrant.backup.enabled) {
             const backup = new BackupStorage(
@@ -315,11 +406,22 @@ export class AzurePlatform extends pulumi.ComponentResource {
             clusterId: cluster.id,
             kubelogin: { mode: cfg.kubeloginMode },
         });
-        // Azure RBAC grants take a short while to reach the API server; depending on the grant at least
-        // orders it before the first Kubernetes call.
-        this.provider = clusterProvider(`${name}-k8s`, this.kubeconfig, { parent: this, dependsOn: [adminRole] });
+        // The grants exist minutes before the cluster does (see clusterAdminGrants). Should the cluster ever
+        // be ready sooner than they propagate, the provider's kubeconfig is held back for the rest of the
+        // documented window (first up only: see propagationWaitMs).
+        const grantsPropagated = pulumi.all(adminRoles.map((r) => r.createdOn)).apply(async (createdOn) => {
+            const ms = propagationWaitMs(createdOn, Date.now());
+            if (ms > 0) {
+                await pulumi.log.info(`Waiting ${Math.ceil(ms / 1000)} s for the new cluster admin grants to reach the AKS API server.`, this);
+                await new Promise((resolve) => setTimeout(resolve, ms));
+            }
+            return true;
+        });
+        const providerKubeconfig = pulumi.all([this.kubeconfig, grantsPropagated]).apply(([kubeconfig]) => kubeconfig);
+        this.provider = clusterProvider(`${name}-k8s`, pulumi.secret(providerKubeconfig), { parent: this, dependsOn: adminRoles });
 
         this.resourceGroupName = group.name;
+        this.dataResourceGroupName = dataGroup.name;
         this.clusterName = cluster.name;
         this.oidcIssuerUrl = cluster.oidcIssuerUrl;
         this.registryLoginServer = registry.loginServer;
@@ -335,6 +437,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
 
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,
+            dataResourceGroupName: this.dataResourceGroupName,
             clusterName: this.clusterName,
             oidcIssuerUrl: this.oidcIssuerUrl,
             registryLoginServer: this.registryLoginServer,

@@ -17,6 +17,8 @@ export const BUILT_IN_ROLES = {
     aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     /** Read, write and delete blobs (data plane); granted on one container only. */
     storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    /** Manage everything in a scope except access: the AKS control-plane identity on the data resource group. */
+    contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
     /** Publish metrics to an Azure Monitor workspace's data collection rule. */
     monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
 } as const;
@@ -24,7 +26,7 @@ export const BUILT_IN_ROLES = {
 export type PrincipalType = "User" | "ServicePrincipal" | "Group";
 
 export interface ScopedRoleAssignmentArgs {
-    /** Resource id the role applies to: one resource, never a subscription or resource group. */
+    /** Resource id the role applies to: one resource, or a resource group the stack dedicates to one purpose (the data group; cluster admins: the stack's own resource group, see clusterAdminGrants); never a subscription. */
     readonly scope: pulumi.Input<string>;
     /** Object id of the principal that receives the role. */
     readonly principalId: pulumi.Input<string>;

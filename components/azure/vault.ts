@@ -59,8 +59,10 @@ export class SecretsVault extends pulumi.ComponentResource {
                 },
                 tags: args.tags,
             },
-            // A purge-protected vault cannot be deleted for the retention period anyway; keeping it out of
-            // `pulumi destroy` stops a failed destroy from leaving the stack half-deleted.
+            // Deleting a vault only soft-deletes it: with purge protection it (and every secret) stays
+            // recoverable, and its name reserved, for softDeleteRetentionDays, and nobody can purge it sooner.
+            // protect keeps `pulumi destroy` from doing that to prod by accident; the teardown runbook
+            // (README, "Day 2") unprotects it on purpose.
             { parent: this, protect: args.purgeProtection },
         );
 

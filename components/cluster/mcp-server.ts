@@ -40,6 +40,8 @@ export class McpServer extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
     readonly deploymentName: pulumi.Output<string>;
+    /** The Deployment and the Service, for what must wait until the server is rolled out and reachable. */
+    readonly rollout: pulumi.Resource[];
 
     constructor(name: string, args: McpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:cluster:McpServer", name, {}, opts);
@@ -71,6 +73,7 @@ export class McpServer extends pulumi.ComponentResource {
         this.serviceName = service.metadata.name;
         this.serviceAccountName = serviceAccount.metadata.name;
         this.deploymentName = deployment.metadata.name;
+        this.rollout = [deployment, service];
         this.registerOutputs({
             serviceName: this.serviceName,
             serviceAccountName: this.serviceAccountName,

@@ -21,6 +21,8 @@ import {
 export interface QdrantArgs {
     /** The validated stack config (namespace, qdrant, environment, zones). */
     readonly config: WorkloadConfig;
+    /** Resource group the stack owns, for the disks (StorageClass `resourceGroup`). */
+    readonly diskResourceGroup: pulumi.Input<string>;
     /** The in-ACR Qdrant image; an Output of its import, so the StatefulSet waits for the copy to exist. */
     readonly image: pulumi.Input<string>;
     /** What every namespaced object waits for: the namespace, the priority class, the network policies. */
@@ -49,7 +51,7 @@ export class Qdrant extends pulumi.ComponentResource {
             : undefined;
         this.apiKeySecret = new k8s.core.v1.Secret(`${name}-api-key`, qdrantApiKeySecretManifest(cfg, apiKey.result, readOnlyKey), inNamespace);
 
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage-class`, qdrantStorageClassManifest(cfg), { parent: this });
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage-class`, qdrantStorageClassManifest(cfg, args.diskResourceGroup), { parent: this });
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, qdrantServiceAccountManifest(cfg), inNamespace);
         const headless = new k8s.core.v1.Service(`${name}-headless`, qdrantHeadlessServiceManifest(cfg), inNamespace);
         const service = new k8s.core.v1.Service(`${name}-service`, qdrantServiceManifest(cfg), inNamespace);

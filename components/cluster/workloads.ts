@@ -13,6 +13,8 @@ import { mcpRoutes } from "./specs";
 import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
+import { SmokeTest } from "./smoke-test";
+import { mcpServerTargets } from "./specs/smoke-test";
 import { QdrantBackup } from "./qdrant-backup";
 import type { BackupTargetInputs } from "./specs/qdrant-backup";
 
@@ -47,6 +49,10 @@ export interface McpWorkloadsArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Name of the Key Vault that holds the API keys. */
     readonly vaultName: pulumi.Input<string>;
+    /** Resource group (a plain name) that holds Qdrant's disks, outside the cluster's MC_ group. */
+    readonly dataResourceGroupName: pulumi.Input<string>;
+    /** Pinned image with sh and curl for the post-deploy smoke test. */
+    readonly smokeTestImage: pulumi.Input<string>;
     /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
     readonly qdrantImage: pulumi.Input<string>;
     /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
@@ -79,6 +85,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
     readonly qdrantServiceName: pulumi.Output<string>;
     /** Each server's Service, in name order: what the edge routes `/mcp/<name>` to and `npm run connect` forwards. */
     readonly servers: pulumi.Output<ServerTarget[]>;
+    /** Name of the smoke-test Job of this update. */
+    readonly smokeTestJobName: pulumi.Output<string>;
     /** The backup CronJob's name; undefined without backups. */
     readonly backupCronJobName?: pulumi.Output<string>;
 
@@ -95,7 +103,8 @@ export class McpWorkloads extends pulumi.ComponentResource {
         // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic.
         const guarded = [...namespaced, ...policies.policies];
 
-        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, image: args.qdrantImage, dependsOn: guarded }, child);
+        const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, diskResourceGroup: args.dataResourceGroupName, image: args.qdrantImage, dependsOn: guarded }, child);
+        const rollouts: pulumi.Resource[] = [];
         const targets = mcpServerList(cfg).map((server) => {
             const inputs = args.servers[server.name];
             if (!inputs) throw new Error(`McpWorkloads: no identity or image for MCP server "${server.name}"`);
@@ -115,11 +124,19 @@ export class McpWorkloads extends pulumi.ComponentResource {
                 },
                 child,
             );
+            rollouts.push(...mcp.rollout);
             return pulumi
                 .all([mcp.serviceName, namespace.name])
                 .apply(([service, ns]): ServerTarget => ({ name: server.name, namespace: ns, service, port: server.port, path: server.path }));
         });
 
+        // Last: `pulumi up` succeeds only once every server answers health, initialize and tools/list.
+        const serverImages = Object.fromEntries(mcpServerList(cfg).map((server) => [server.name, args.servers[server.name].image]));
+        const smokeTest = new SmokeTest(
+            `${name}-smoke-test`,
+            { config: cfg, image: args.smokeTestImage, serverImages, targets: mcpServerTargets(cfg), dependsOn: [...guarded, ...rollouts] },
+            child,
+        );
         if (args.backup) {
             const backup = new QdrantBackup(
                 `${name}-qdrant-backup`,
@@ -158,6 +175,7 @@ export class McpWorkloads extends pulumi.ComponentResource {
         this.serverUrls = edge.serverUrls;
         this.edgeAddress = edge.loadBalancerAddress;
         this.edgeGatewayConfig = edge.gatewayConfig;
-        this.registerOutputs({ namespace: this.namespace, qdrantServiceName: this.qdrantServiceName, servers: this.servers, serverUrls: this.serverUrls, edgeAddress: this.edgeAddress });
+        this.smokeTestJobName = smokeTest.jobName;
+        this.registerOutputs({ namespace: this.namespace, qdrantServiceName: this.qdrantServiceName, servers: this.servers, serverUrls: this.serverUrls, edgeAddress: this.edgeAddress, smokeTestJobName: this.smokeTestJobName });
     }
 }

@@ -45,6 +45,8 @@ export const NAMES = {
     defaultDeny: "default-deny-all",
     /** The MCP-aware edge (issue 12): the only workload that may call an MCP server. */
     edge: "mcp-edge",
+    /** The post-deploy smoke test: its pods' label, ConfigMap, NetworkPolicy and the prefix of its Job. */
+    smokeTest: "mcp-smoke-test",
 } as const;
 
 /** The fixed object names of MCP server `server`: `<server>-mcp` and names derived from it. */

@@ -71,6 +71,8 @@ export interface WorkloadInputs<S extends Str = string> {
     readonly edgeIdentityClientId: S;
     readonly entraClientId: string;
     readonly edgeImage: S;
+    /** The stack-owned resource group for Qdrant's disks. */
+    readonly dataResourceGroup: S;
 }
 
 /** One server's objects, in creation order; the SecretProviderClass only when it reads keys. */
@@ -117,7 +119,7 @@ export function workloadManifests(cfg: StackConfig, inputs: WorkloadInputs<strin
         namespaceManifest(cfg),
         priorityClassManifest(cfg),
         ...networkPolicyManifests(cfg),
-        qdrantStorageClassManifest(cfg),
+        qdrantStorageClassManifest(cfg, inputs.dataResourceGroup),
         qdrantApiKeySecretManifest(cfg, inputs.qdrantApiKey),
         qdrantServiceAccountManifest(cfg),
         qdrantHeadlessServiceManifest(cfg),

@@ -20,6 +20,7 @@ import {
     Str,
     WorkloadConfig,
     isZoned,
+    keyVaultProviderParameters,
     labels,
     oneAtATimePodDisruptionBudget,
     mcpNames,
@@ -150,19 +151,9 @@ export function mcpSecretProviderClassManifest<S extends Str = string>(cfg: Pick
         metadata: { name: n.secretProviderClass, namespace: cfg.namespace, labels: labels(n.app, MCP_COMPONENT) },
         spec: {
             provider: "azure",
-            parameters: {
-                // Workload identity mode: the driver exchanges the pod's service account token for an
-                // Entra token of this client id (neither pod identity nor the node's VM identity).
-                usePodIdentity: "false",
-                useVMManagedIdentity: "false",
-                clientID: vault.clientId,
-                keyvaultName: vault.vaultName,
-                // Newer provider releases read tenantID and fall back to the deprecated tenantId; older
-                // AKS add-on versions read only tenantId. Both carry the same value.
-                tenantID: vault.tenantId,
-                tenantId: vault.tenantId,
-                objects: keyVaultObjects(server.apiKeys),
-            },
+            // Workload identity mode (common.ts): the driver exchanges the pod's service account token for an
+            // Entra token of this client id.
+            parameters: keyVaultProviderParameters(vault, keyVaultObjects(server.apiKeys)),
             // Env vars cannot read files, so the driver also syncs the keys into a Secret. It exists only
             // while at least one pod mounts the volume, which the Deployment always does.
             secretObjects: [

@@ -64,7 +64,7 @@ export function defaultDenyPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">
 }
 
 /**
- * One server's flows. In: only the edge's pods of this namespace, only on the server's port (a bare
+ * One server's flows. In: only the edge's pods (and the post-deploy smoke test) of this namespace, only on the server's port (a bare
  * podSelector never matches pods of other namespaces). Out: DNS, Qdrant when the server uses it, and HTTPS
  * to public addresses for its APIs. `kubectl port-forward` (npm run connect) is not affected: it enters the
  * pod's network namespace on loopback, past the policy.
@@ -77,7 +77,11 @@ export function mcpServerPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">, 
         spec: {
             podSelector: { matchLabels: selectorLabels(mcpNames(server.name).app) },
             policyTypes: ["Ingress", "Egress"],
-            ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(NAMES.edge) } }], ports: [{ protocol: "TCP", port: server.port }] }],
+            ingress: [
+                { from: [{ podSelector: { matchLabels: selectorLabels(NAMES.edge) } }], ports: [{ protocol: "TCP", port: server.port }] },
+                // The post-deploy smoke test (smoke-test.ts), which calls every server's Service.
+                { from: [{ podSelector: { matchLabels: selectorLabels(NAMES.smokeTest) } }], ports: [{ protocol: "TCP", port: server.port }] },
+            ],
             egress: [
                 dnsEgressRule(),
                 ...(server.usesQdrant ? [{ to: [qdrantPods()], ports: qdrantPorts() }] : []),

@@ -84,14 +84,18 @@ export function qdrantStorageClassName(cfg: Pick<WorkloadConfig, "environment" |
     return `${cfg.namespace}-qdrant-${qdrantDiskSku(cfg).toLowerCase().replace("_", "-")}`;
 }
 
-export function qdrantStorageClassManifest(cfg: Pick<WorkloadConfig, "environment" | "cluster" | "namespace">) {
+/**
+ * `diskResourceGroup` is a resource group the stack owns: without it the CSI driver creates the disks in
+ * AKS's MC_ group, which AKS deletes (disks included) with the cluster.
+ */
+export function qdrantStorageClassManifest<S extends Str = string>(cfg: Pick<WorkloadConfig, "environment" | "cluster" | "namespace">, diskResourceGroup: S) {
     const prod = cfg.environment === "prod";
     return {
         apiVersion: "storage.k8s.io/v1",
         kind: "StorageClass",
         metadata: { name: qdrantStorageClassName(cfg), labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" } },
         provisioner: "disk.csi.azure.com",
-        parameters: { skuName: qdrantDiskSku(cfg) },
+        parameters: { skuName: qdrantDiskSku(cfg), resourceGroup: diskResourceGroup },
         // Prod: deleting a PVC (or the namespace, or the stack) releases the volume but keeps the Azure disk
         // with the vectors; an operator re-binds or deletes it on purpose. Dev: disks go with their claims.
         reclaimPolicy: prod ? "Retain" : "Delete",

@@ -1,0 +1,180 @@
+#!/bin/sh
+# Post-deploy smoke test of MCP servers over Streamable HTTP, in POSIX sh with curl only (the Job runs it
+# on a small curl image). For each target: GET the health URL, then MCP initialize, the
+# notifications/initialized notification and tools/list, carrying the session id the server returns.
+#
+# SMOKE_TARGETS: one target per line, "<name> <health-url> <mcp-url>".
+# Exit status 0 when every target passes. Otherwise 1, after one "smoke test FAILED" line per failed target
+# on stderr and in the termination log (the pod status and `kubectl describe pod` show it).
+set -u
+
+TIMEOUT="${SMOKE_TIMEOUT_SECONDS:-10}"
+# The newest MCP revision this test speaks; the server answers with the version it chose.
+PROTOCOL_VERSION="${SMOKE_PROTOCOL_VERSION:-2025-06-18}"
+MIN_TOOLS="${SMOKE_MIN_TOOLS:-1}"
+HEALTH_RETRIES="${SMOKE_HEALTH_RETRIES:-3}"
+TERMINATION_LOG="${SMOKE_TERMINATION_LOG:-/dev/termination-log}"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/smoke.XXXXXX")" || {
+    echo "smoke test FAILED: cannot create a temporary directory in ${TMPDIR:-/tmp}" >&2
+    exit 1
+}
+trap 'rm -rf "$WORK"' EXIT
+
+FAILURES=""
+
+fail() { # <target> <step> <detail>
+    line="smoke test FAILED for $1 at $2: $3"
+    echo "$line" >&2
+    FAILURES="${FAILURES}${line}
+"
+}
+
+ok() {
+    echo "ok   $1 $2"
+}
+
+# The first 300 bytes of a file on one line, for error messages.
+excerpt() {
+    tr '\r\n' '  ' <"$1" | cut -c1-300
+}
+
+# curl's own error line (e.g. "curl: (7) Failed to connect ..."), or the exit code.
+curl_error() { # <stderr file> <exit code>
+    msg="$(tr '\r\n' '  ' <"$1" | cut -c1-300)"
+    echo "${msg:-curl exited with status $2}"
+}
+
+# POST one JSON-RPC message. Sets CODE (HTTP status, 000 without a response) and RC (curl's exit code);
+# writes $WORK/<out>.headers, .body, .err and .json (the JSON-RPC message, unwrapped from SSE if needed).
+post() { # <url> <json> <out> <session-id> <protocol-version>
+    url="$1" json="$2" out="$WORK/$3" session="$4" version="$5"
+    set --
+    [ -n "$session" ] && set -- "$@" -H "Mcp-Session-Id: $session"
+    [ -n "$version" ] && set -- "$@" -H "MCP-Protocol-Version: $version"
+    CODE="$(curl -sS --max-time "$TIMEOUT" -X POST \
+        -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' \
+        "$@" --data "$json" -D "$out.headers" -o "$out.body" -w '%{http_code}' "$url" 2>"$out.err")"
+    RC=$?
+    [ -f "$out.body" ] || : >"$out.body"
+    # Streamable HTTP may answer with an SSE stream: the message is in its data: lines.
+    if grep -q '^data:' "$out.body"; then
+        sed -n 's/^data: \{0,1\}//p' "$out.body" | tr -d '\r' >"$out.json"
+    else
+        tr -d '\r' <"$out.body" >"$out.json"
+    fi
+}
+
+# Checks a JSON-RPC answer: HTTP 200 and a result. Returns 1 after fail() otherwise.
+expect_result() { # <target> <step> <out>
+    json="$WORK/$3.json"
+    if [ "$RC" -ne 0 ]; then
+        fail "$1" "$2" "no response: $(curl_error "$WORK/$3.err" "$RC")"
+        return 1
+    fi
+    if [ "$CODE" != "200" ]; then
+        fail "$1" "$2" "HTTP $CODE (expected 200): $(excerpt "$WORK/$3.body")"
+        return 1
+    fi
+    if grep -q '"error"[[:space:]]*:' "$json" && ! grep -q '"result"[[:space:]]*:' "$json"; then
+        message="$(sed -n 's/.*"message"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$json" | head -n 1)"
+        fail "$1" "$2" "JSON-RPC error: ${message:-$(excerpt "$json")}"
+        return 1
+    fi
+    if ! grep -q '"result"[[:space:]]*:' "$json"; then
+        fail "$1" "$2" "no JSON-RPC result in the response: $(excerpt "$json")"
+        return 1
+    fi
+    return 0
+}
+
+check_target() { # <name> <health-url> <mcp-url>
+    name="$1" health="$2" mcp="$3"
+
+    # 1. Liveness. Retries cover a replica that became ready a moment ago behind a fresh Service.
+    CODE="$(curl -sS --max-time "$TIMEOUT" --retry "$HEALTH_RETRIES" --retry-connrefused --retry-delay 2 \
+        -o "$WORK/health.body" -w '%{http_code}' "$health" 2>"$WORK/health.err")"
+    RC=$?
+    if [ "$RC" -ne 0 ] && [ "$CODE" = "000" ]; then
+        fail "$name" "GET $health" "no response: $(curl_error "$WORK/health.err" "$RC")"
+        return
+    fi
+    case "$CODE" in
+        2??) ok "$name" "GET $health (HTTP $CODE)" ;;
+        *)
+            fail "$name" "GET $health" "HTTP $CODE (expected 2xx): $(excerpt "$WORK/health.body")"
+            return
+            ;;
+    esac
+
+    # 2. initialize.
+    post "$mcp" '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"'"$PROTOCOL_VERSION"'","capabilities":{},"clientInfo":{"name":"mcp-aks-smoke-test","version":"1.0.0"}}}' init "" ""
+    expect_result "$name" "initialize (POST $mcp)" init || return
+    if ! grep -q '"protocolVersion"' "$WORK/init.json"; then
+        fail "$name" "initialize (POST $mcp)" "the result has no protocolVersion: $(excerpt "$WORK/init.json")"
+        return
+    fi
+    negotiated="$(sed -n 's/.*"protocolVersion"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$WORK/init.json" | head -n 1)"
+    # Header names are case-insensitive; a stateless server sends no session id, which is allowed.
+    session="$(tr -d '\r' <"$WORK/init.headers" | sed -n 's/^[Mm][Cc][Pp]-[Ss][Ee][Ss][Ss][Ii][Oo][Nn]-[Ii][Dd]:[[:space:]]*//p' | tail -n 1)"
+    ok "$name" "initialize (protocol ${negotiated:-?}, session ${session:-none})"
+
+    # 3. notifications/initialized: a notification has no id, and the server accepts it with 202.
+    post "$mcp" '{"jsonrpc":"2.0","method":"notifications/initialized"}' initialized "$session" "$negotiated"
+    if [ "$RC" -ne 0 ]; then
+        fail "$name" "notifications/initialized" "no response: $(curl_error "$WORK/initialized.err" "$RC")"
+        return
+    fi
+    case "$CODE" in
+        200 | 202 | 204) ok "$name" "notifications/initialized (HTTP $CODE)" ;;
+        *)
+            fail "$name" "notifications/initialized" "HTTP $CODE (expected 202): $(excerpt "$WORK/initialized.body")"
+            return
+            ;;
+    esac
+
+    # 4. tools/list.
+    post "$mcp" '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}' tools "$session" "$negotiated"
+    expect_result "$name" "tools/list" tools || return
+    if ! grep -q '"tools"[[:space:]]*:[[:space:]]*\[' "$WORK/tools.json"; then
+        fail "$name" "tools/list" "the result has no tools list: $(excerpt "$WORK/tools.json")"
+        return
+    fi
+    # Every tool carries an inputSchema (MCP schema), so counting them counts the tools.
+    count="$(grep -o '"inputSchema"' "$WORK/tools.json" | wc -l | tr -d ' ')"
+    if [ "$count" -lt "$MIN_TOOLS" ]; then
+        fail "$name" "tools/list" "$count tools listed (expected at least $MIN_TOOLS)"
+        return
+    fi
+    ok "$name" "tools/list ($count tools)"
+
+    # Best effort: end the session so it does not linger in the replica's memory.
+    if [ -n "$session" ]; then
+        curl -sS --max-time "$TIMEOUT" -X DELETE -H "Mcp-Session-Id: $session" -o /dev/null "$mcp" 2>/dev/null || true
+    fi
+}
+
+if [ -z "${SMOKE_TARGETS:-}" ]; then
+    echo "smoke test FAILED: SMOKE_TARGETS is empty (one \"<name> <health-url> <mcp-url>\" per line)" >&2
+    exit 1
+fi
+
+targets=0
+while read -r name health mcp rest; do
+    [ -z "$name" ] && continue
+    targets=$((targets + 1))
+    if [ -z "$mcp" ] || [ -n "$rest" ]; then
+        fail "$name" "SMOKE_TARGETS" "expected \"<name> <health-url> <mcp-url>\""
+        continue
+    fi
+    check_target "$name" "$health" "$mcp"
+done <<EOF
+$SMOKE_TARGETS
+EOF
+
+if [ -n "$FAILURES" ]; then
+    printf '%s' "$FAILURES" >"$TERMINATION_LOG" 2>/dev/null || true
+    exit 1
+fi
+echo "smoke test passed: $targets target(s)"
