@@ -143,6 +143,18 @@ for (const stack of ["dev"] as const) {
     });
 }
 
+describe("edge wiring: owners of the app registration", () => {
+    it("are the configured CI service principal and admin users, so CI with Application.ReadWrite.OwnedBy can update it", async () => {
+        const ci = "0c0c0c0c-1111-4222-8333-444444444444";
+        const user = "0e0e0e0e-1111-4222-8333-444444444444";
+        const group = "0d0d0d0d-1111-4222-8333-444444444444";
+        const ev = await evaluateStack("dev", { overrides: { "mcp-aks:access": JSON.stringify({ adminGroups: [group], ciServicePrincipal: ci, adminUsers: [user] }) } });
+        assert.deepEqual(ev.one(T.app).inputs.owners, [ci, user], "groups cannot own an app; the CI principal and the users do");
+        const groupsOnly = await evaluateStack("dev", { overrides: { "mcp-aks:access": JSON.stringify({ adminGroups: [group] }) } });
+        assert.equal(groupsOnly.one(T.app).inputs.owners, undefined, "no owners configured: Graph's default (the creator)");
+    });
+});
+
 describe("edge wiring: an existing app registration", () => {
     it("declares no azuread resource and validates tokens for the configured app id; no client secret unless set", async () => {
         const ev = await evaluateStack("dev", { overrides: { "mcp-aks:edge": JSON.stringify({ entra: { existingAppId: EXISTING_APP } }) } });

@@ -31,6 +31,16 @@ export interface EntraAppArgs {
     readonly servers: readonly string[];
     /** Web redirect URIs in addition to the Claude connectors (for example the edge's own callback). */
     readonly extraRedirectUris?: readonly string[];
+    /**
+     * Object ids of the app's owners (users or service principals). A CI identity with only the Graph role
+     * Application.ReadWrite.OwnedBy can update the app only while it owns it, also when a laptop created it.
+     */
+    readonly owners: readonly string[];
+}
+
+/** The owners from the stack's admins: the CI service principal and the admin users (groups cannot own apps). */
+export function entraAppOwners(access: { readonly ciServicePrincipal: string | null; readonly adminUsers: readonly string[] }): string[] {
+    return [...(access.ciServicePrincipal ? [access.ciServicePrincipal] : []), ...access.adminUsers];
 }
 
 /** App roles for users and groups: one per server plus one for all servers, with stable random ids. */
@@ -82,6 +92,8 @@ export class EntraApp extends pulumi.ComponentResource {
                 })),
                 web: { redirectUris: [...CLAUDE_CONNECTOR_REDIRECTS, ...(args.extraRedirectUris ?? [])] },
                 publicClient: { redirectUris: [...LOOPBACK_REDIRECTS] },
+                // Unset, Graph makes whoever created the app its only owner, and a later run by CI could not update it.
+                owners: args.owners.length > 0 ? [...args.owners] : undefined,
             },
             // The identifier URI needs the client id, known only after creation; it is its own resource below.
             { parent: this, ignoreChanges: ["identifierUris"] },

@@ -11,7 +11,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { StackConfig, adminPrincipals, mcpServerList, sanitizeStackName } from "../config";
 import { azureNames, EDGE_VAULT_SECRETS, keyVaultSecretName, serverAzureNames, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { EDGE_SERVICE_ACCOUNT, mcpServerServiceAccount, QDRANT_BACKUP_SERVICE_ACCOUNT } from "../workload-identity";
-import { EntraApp } from "./entra-app";
+import { EntraApp, entraAppOwners } from "./entra-app";
 import { AksCluster } from "./cluster";
 import { WorkloadIdentity } from "./identity";
 import { StackImages } from "./images";
@@ -253,7 +253,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         // that any of them serves any session (AES-256-GCM: 32 bytes, hex as agentgateway reads it).
         const sessionKey = new random.RandomId(`${name}-edge-session-key`, { byteLength: 32 }, { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec", "id"] });
         const app = cfg.edge.entra.existingAppId === ""
-            ? new EntraApp(`${name}-entra`, { displayName: `mcp-aks ${cfg.stack} MCP servers`, servers: mcpServerList(cfg).map((s) => s.name) }, { parent: this })
+            ? new EntraApp(`${name}-entra`, { displayName: `mcp-aks ${cfg.stack} MCP servers`, servers: mcpServerList(cfg).map((s) => s.name), owners: entraAppOwners(cfg.access) }, { parent: this })
             : undefined;
         const clientSecret: pulumi.Input<string> | undefined = app ? app.clientSecret : cfg.edgeClientSecret ? pulumi.secret(cfg.edgeClientSecret.reveal()) : undefined;
         const namedSecrets: Record<string, pulumi.Input<string>> = { [EDGE_VAULT_SECRETS.sessionKey]: sessionKey.hex };
