@@ -14,6 +14,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { CLIENT_FILE_NAMES, CLIENT_FORMATS, STACK_OUTPUTS } from "../components/client-config";
+import { AZURE_LB } from "../components/cluster/specs/edge";
 import { ConfigError, mcpServerList, mcpServerRepository } from "../components/config";
 import { CostEstimate, costTableMarkdown } from "../components/cost";
 import { CapturedResource, Evaluation, EvaluateOptions, evaluateStack, PLACEHOLDER, REPO_ROOT, StackFileError } from "../tests/harness";
@@ -499,8 +500,6 @@ export function workloadPosture(objects: ReadonlyArray<Record<string, any>>): Wo
     });
 }
 
-const LB_INTERNAL = "service.beta.kubernetes.io/azure-load-balancer-internal";
-const LB_ALLOWED_RANGES = "service.beta.kubernetes.io/azure-allowed-ip-ranges";
 
 export interface Exposure {
     readonly ref: string;
@@ -518,11 +517,11 @@ export function exposures(objects: ReadonlyArray<Record<string, any>>): Exposure
         .filter((o) => o.kind === "Service" && (o.spec?.type === "LoadBalancer" || o.spec?.type === "NodePort"))
         .map((o) => {
             const annotations = o.metadata.annotations ?? {};
-            const fromAnnotation = typeof annotations[LB_ALLOWED_RANGES] === "string" ? annotations[LB_ALLOWED_RANGES].split(",").map((s: string) => s.trim()) : [];
+            const fromAnnotation = typeof annotations[AZURE_LB.allowedIpRanges] === "string" ? annotations[AZURE_LB.allowedIpRanges].split(",").map((s: string) => s.trim()) : [];
             return {
                 ref: `Service ${o.metadata.namespace ?? "default"}/${o.metadata.name}`,
                 type: o.spec.type,
-                internal: o.spec.type === "LoadBalancer" && String(annotations[LB_INTERNAL]) === "true",
+                internal: o.spec.type === "LoadBalancer" && String(annotations[AZURE_LB.internal]) === "true",
                 ports: (o.spec.ports ?? []).map((p: any) => `${p.protocol ?? "TCP"}/${p.port}${p.nodePort ? ` (node ${p.nodePort})` : ""}`),
                 sourceRanges: [...(o.spec.loadBalancerSourceRanges ?? []), ...fromAnnotation],
                 externalTrafficPolicy: o.spec.externalTrafficPolicy,

@@ -212,8 +212,10 @@ export function edgeDeploymentManifest<S extends Str = string>(cfg: EdgeWorkload
     } satisfies k8s.types.input.apps.v1.Deployment;
 }
 
+/** The Azure cloud provider's Service annotations the stack sets, or (allowedIpRanges) that the plan reports. */
 export const AZURE_LB = {
     idleTimeout: "service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout",
+    allowedIpRanges: "service.beta.kubernetes.io/azure-allowed-ip-ranges",
     internal: "service.beta.kubernetes.io/azure-load-balancer-internal",
     dnsLabel: "service.beta.kubernetes.io/azure-dns-label-name",
 } as const;
