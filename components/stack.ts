@@ -8,7 +8,7 @@ import { StackConfig, mcpServerList } from "./config";
 import { AzurePlatform } from "./azure/platform";
 import { McpWorkloads, ServerInputs } from "./cluster/workloads";
 import { clientConfigs, clientServerName, McpServerEntry, STACK_OUTPUTS } from "./client-config";
-import { edgePublicBaseUrl, EDGE_NAMES, EDGE_SERVICE_PORT } from "./cluster/specs/edge";
+import { edgePublicBaseUrl, edgeServicePort, EDGE_NAMES } from "./cluster/specs/edge";
 import { estimateCost } from "./cost";
 
 export function createStack(config: StackConfig) {
@@ -102,7 +102,7 @@ export function createStack(config: StackConfig) {
             exposure: config.edge.tls.mode,
             namespace,
             service: EDGE_NAMES.edge,
-            port: config.edge.tls.mode === "private" ? EDGE_SERVICE_PORT.private : EDGE_SERVICE_PORT.keyVault,
+            port: edgeServicePort(config),
             baseUrl: edgePublicBaseUrl(config),
             address,
             urls: workloads.serverUrls,

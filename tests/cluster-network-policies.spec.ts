@@ -7,10 +7,10 @@ import { strict as assert } from "assert";
 import * as ipaddr from "ipaddr.js";
 import { NAMES, mcpNames, workloadManifests } from "../components/cluster/specs";
 import { PRIVATE_RANGES } from "../components/cluster/specs/network-policies";
-import { mcpServerTargets, smokeTestJobManifest, smokeTestPolicyManifest } from "../components/cluster/specs/smoke-test";
+import { edgeSmokeTarget, mcpServerTargets, smokeTestJobManifest, smokeTestPolicyManifest } from "../components/cluster/specs/smoke-test";
 import { StackConfig } from "../components/config";
 import { EDGE_CLIENT_LABEL } from "../components/cluster/specs/edge";
-import { configFor, key, workloadInputs } from "./fixtures";
+import { configFor, key, smokeTestInputs, workloadInputs } from "./fixtures";
 
 type Labels = Record<string, string>;
 interface Selector {
@@ -86,7 +86,7 @@ function allowed(policies: Policy[], flow: Flow): boolean {
 
 /** Every NetworkPolicy the workloads declare: the namespace's own and the edge's. */
 function policiesFor(cfg: StackConfig): Policy[] {
-    return [...workloadManifests(cfg, workloadInputs(cfg)).filter((o) => o.kind === "NetworkPolicy"), smokeTestPolicyManifest(cfg, mcpServerTargets(cfg))] as unknown as Policy[];
+    return [...workloadManifests(cfg, workloadInputs(cfg)).filter((o) => o.kind === "NetworkPolicy"), smokeTestPolicyManifest(cfg, mcpServerTargets(cfg), edgeSmokeTarget(cfg))] as unknown as Policy[];
 }
 
 describe("cluster: network policies", () => {
@@ -276,8 +276,8 @@ describe("cluster: network policies", () => {
         });
     });
 
-    it("the smoke test reaches exactly DNS and each MCP server's port, and nothing reaches it", () => {
-        const job = smokeTestJobManifest(cfg, { image: "curl:1", serverImages: { docs: "m:1" }, targets: mcpServerTargets(cfg) });
+    it("the smoke test reaches exactly DNS, each MCP server's port and the edge's, and nothing reaches it", () => {
+        const job = smokeTestJobManifest(cfg, smokeTestInputs(cfg));
         const smoke: Endpoint = { pod: job.spec.template.metadata.labels, namespace: ns };
         const ranged = policiesFor(configFor("prod"));
         for (const set of [policies, ranged]) {
@@ -288,6 +288,8 @@ describe("cluster: network policies", () => {
             assert.ok(!allowed(set, { from: smoke, to: publicApi, port: 443 }));
             assert.ok(!allowed(set, { from: smoke, to: { ip: "169.254.169.254" }, port: 80 }));
             assert.ok(!allowed(set, { from: mcp, to: smoke, port: 3000 }), "nothing reaches the smoke test");
+            assert.ok(allowed(set, { from: smoke, to: edge, port: 8080 }), "the smoke test calls the edge's listener");
+            assert.ok(!allowed(set, { from: smoke, to: edge, port: 15021 }), "and not its readiness port");
         }
         assert.ok(!allowed(ranged, { from: stranger, to: mcp, port: 3000 }), "the smoke test's rule admits only its own pods");
         // A second server on another port: the smoke test reaches it there, and only there.
@@ -299,5 +301,15 @@ describe("cluster: network policies", () => {
         assert.ok(!allowed(withSearch, { from: smoke, to: search, port: 3000 }));
         const own = ranged.filter((p) => selects(p.spec.podSelector, smoke.pod) && p.spec.podSelector.matchLabels);
         assert.deepEqual(own.map((p) => p.metadata.name), [NAMES.smokeTest]);
+    });
+
+    it("in letsEncrypt mode the smoke test reaches the edge on Caddy's TLS port, and the edge admits it there", () => {
+        const acme = configFor("prod", { [key("edge")]: JSON.stringify({ tls: { mode: "letsEncrypt", hostname: "mcp.example.com" }, sourceRanges: ["198.51.100.0/24"] }) });
+        const job = smokeTestJobManifest(acme, smokeTestInputs(acme));
+        const smoke: Endpoint = { pod: job.spec.template.metadata.labels, namespace: ns };
+        const set = policiesFor(acme);
+        assert.ok(allowed(set, { from: smoke, to: edge, port: 8443 }), "in-cluster, like the public clients: through TLS");
+        assert.ok(!allowed(set, { from: smoke, to: edge, port: 8080 }), "agentgateway's plain-HTTP listener is not reachable from other pods");
+        assert.ok(!allowed(set, { from: stranger, to: edge, port: 8443 }), "the source ranges still guard everyone else");
     });
 });

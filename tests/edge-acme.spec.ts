@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import { workloadManifests } from "../components/cluster/specs";
 import { ACME_HTTPS_PORT, ACME_HTTP_PORT, CADDY_IMAGE, caddyfile } from "../components/cluster/specs/edge-acme";
-import { edgePublicBaseUrl } from "../components/cluster/specs/edge";
+import { EDGE_CLIENT_LABEL, edgePublicBaseUrl } from "../components/cluster/specs/edge";
 import { ConfigError } from "../components/config";
 import { configFor, key, workloadInputs } from "./fixtures";
 import { restrictedViolations, PodTemplateLike } from "./pod-security";
@@ -59,7 +59,11 @@ describe("edge: Let's Encrypt mode", () => {
         assert.equal(find(ranged, "Service", "mcp-edge").spec.loadBalancerSourceRanges, undefined, "Let's Encrypt's validators must reach port 80");
         const ingress = find(ranged, "NetworkPolicy", "mcp-edge").spec.ingress;
         assert.ok(ingress.some((r: any) => !r.from && r.ports[0].port === ACME_HTTP_PORT), "port 80 (challenge, redirect) from anywhere");
-        assert.ok(ingress.some((r: any) => r.ports[0].port === ACME_HTTPS_PORT && r.from?.[0].ipBlock.cidr === "198.51.100.0/24"), "443 from the ranges only");
+        assert.ok(ingress.some((r: any) => r.ports[0].port === ACME_HTTPS_PORT && r.from?.[0].ipBlock?.cidr === "198.51.100.0/24"), "443 from the ranges only");
+        assert.ok(
+            ingress.every((r: any) => r.ports[0].port !== ACME_HTTPS_PORT || r.from?.every((f: any) => f.ipBlock || f.podSelector?.matchLabels?.[EDGE_CLIENT_LABEL] === "true")),
+            "443 otherwise only from the opted-in in-cluster clients (the smoke test)",
+        );
         assert.ok(!ingress.some((r: any) => r.ports[0].port === 8080 && !r.from), "agentgateway itself is not exposed");
     });
 

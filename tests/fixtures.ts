@@ -6,6 +6,7 @@ import * as path from "path";
 import { parseStackConfig, PROJECT, StackConfig } from "../components/config";
 import { DEFAULT_API_KEYS, DEFAULT_IMAGES, Environment } from "../components/config-defaults";
 import { importedImageRef } from "../components/image";
+import { SmokeTestInputs, edgeSmokeTarget, mcpServerTargets } from "../components/cluster/specs/smoke-test";
 
 /** The raw config key for a config name (`cluster` -> `mcp-aks:cluster`). */
 export function key(name: string): string {
@@ -51,6 +52,18 @@ export function workloadInputs(cfg: Pick<StackConfig, "mcpServers">) {
         ...WORKLOAD_INPUTS,
         identityClientIds: Object.fromEntries(names.map((n) => [n, clientIdOf(n)])),
         images: Object.fromEntries(names.map((n) => [n, imageOf(n)])),
+    };
+}
+
+/** The smoke-test Job's inputs for a config: every server, the edge's routes, stand-in images. */
+export function smokeTestInputs(cfg: StackConfig, overrides: Partial<SmokeTestInputs> = {}): SmokeTestInputs {
+    return {
+        image: WORKLOAD_INPUTS.backupImage,
+        serverImages: Object.fromEntries(Object.keys(cfg.mcpServers).map((n) => [n, imageOf(n)])),
+        targets: mcpServerTargets(cfg),
+        edge: edgeSmokeTarget(cfg),
+        edgeRevision: { image: WORKLOAD_INPUTS.edgeImage, config: "binds: []\n" },
+        ...overrides,
     };
 }
 

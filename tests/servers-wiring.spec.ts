@@ -128,6 +128,19 @@ describe("two MCP servers under mocks (dev)", () => {
         }
     });
 
+    it("the smoke test calls both routes of the edge by the URLs the client configs hold, after the edge's rollout", () => {
+        const job = ev.one("kubernetes:batch/v1:Job");
+        const env = Object.fromEntries(job.inputs.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+        const routes = env.SMOKE_EDGE_ROUTES.split("\n").map((line: string) => line.split(" "));
+        const edge = ev.outputs.edge as { urls: Record<string, string>; service: string; namespace: string; port: number };
+        assert.deepEqual(routes.map((r: string[]) => [r[0], r[1]]), Object.entries(edge.urls), "one route per server, at the URL the stack outputs");
+        const mcp = ev.outputs.mcpJson as { mcpServers: Record<string, { url: string }> };
+        assert.deepEqual(routes.map((r: string[]) => r[1]), Object.values(mcp.mcpServers).map((s) => s.url), "the URL clients are configured with");
+        assert.ok(env.SMOKE_EDGE_CONNECT_TO.endsWith(`:${edge.service}.${edge.namespace}.svc.cluster.local:${edge.port}`), "through the edge's Service");
+        assert.equal(job.inputs.spec.template.metadata.labels["mcp-aks/edge-client"], "true");
+        for (const type of [T.deployment, T.service]) assert.ok(job.dependencies.includes(ev.one(type, NAMES.edge).urn), `the Job waits for the edge's ${type}`);
+    });
+
     it("outputs both servers for the edge and connect, and a client config entry for each", () => {
         const servers = ev.outputs.servers as Array<Record<string, unknown>>;
         assert.deepEqual(servers.map((s) => [s.name, s.service, s.port, s.path]), [["docs", "docs-mcp", 3000, "/mcp"], ["search", "search-mcp", 8080, "/mcp"]]);

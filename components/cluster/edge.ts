@@ -56,6 +56,8 @@ export class Edge extends pulumi.ComponentResource {
     readonly serverUrls: Record<string, string>;
     /** The load balancer's address in keyVault mode (point the DNS name at it); "" otherwise. */
     readonly loadBalancerAddress: pulumi.Output<string>;
+    /** What callers wait for before they use the edge: its rollout and its Service (with its address). */
+    readonly rollout: pulumi.Resource[];
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-aks:cluster:Edge", name, {}, opts);
@@ -101,6 +103,7 @@ export class Edge extends pulumi.ComponentResource {
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, edgePodDisruptionBudgetManifest(cfg), inNamespace);
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, edgeHorizontalPodAutoscalerManifest(cfg), { parent: this, dependsOn: [...args.dependsOn, deployment] });
 
+        this.rollout = [deployment, service];
         this.serviceName = service.metadata.name;
         this.gatewayConfig = gatewayYaml;
         this.serverUrls = Object.fromEntries(args.routes.map((r) => [r.name, edgeServerUrl(publicBaseUrl, r.name)]));

@@ -14,7 +14,7 @@ import { Namespace } from "./namespace";
 import { NetworkPolicies } from "./network-policies";
 import { Qdrant } from "./qdrant";
 import { SmokeTest } from "./smoke-test";
-import { mcpServerTargets } from "./specs/smoke-test";
+import { edgeSmokeTarget, mcpServerTargets } from "./specs/smoke-test";
 import { QdrantBackup } from "./qdrant-backup";
 import type { BackupTargetInputs } from "./specs/qdrant-backup";
 
@@ -130,13 +130,6 @@ export class McpWorkloads extends pulumi.ComponentResource {
                 .apply(([service, ns]): ServerTarget => ({ name: server.name, namespace: ns, service, port: server.port, path: server.path }));
         });
 
-        // Last: `pulumi up` succeeds only once every server answers health, initialize and tools/list.
-        const serverImages = Object.fromEntries(mcpServerList(cfg).map((server) => [server.name, args.servers[server.name].image]));
-        const smokeTest = new SmokeTest(
-            `${name}-smoke-test`,
-            { config: cfg, image: args.smokeTestImage, serverImages, targets: mcpServerTargets(cfg), dependsOn: [...guarded, ...rollouts] },
-            child,
-        );
         if (args.backup) {
             const backup = new QdrantBackup(
                 `${name}-qdrant-backup`,
@@ -165,6 +158,23 @@ export class McpWorkloads extends pulumi.ComponentResource {
                 hasClientSecret: args.edge.hasClientSecret,
                 dependsOn: guarded,
                 rolloutDependencies: args.edge.dependencies,
+            },
+            child,
+        );
+
+        // Last: `pulumi up` succeeds only once every server answers health, initialize and tools/list, and
+        // every edge route answers a call without a token with the 401 challenge naming its metadata.
+        const serverImages = Object.fromEntries(mcpServerList(cfg).map((server) => [server.name, args.servers[server.name].image]));
+        const smokeTest = new SmokeTest(
+            `${name}-smoke-test`,
+            {
+                config: cfg,
+                image: args.smokeTestImage,
+                serverImages,
+                targets: mcpServerTargets(cfg),
+                edge: edgeSmokeTarget(cfg),
+                edgeRevision: { image: args.edge.image, config: edge.gatewayConfig },
+                dependsOn: [...guarded, ...rollouts, ...edge.rollout],
             },
             child,
         );

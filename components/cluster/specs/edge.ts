@@ -65,6 +65,19 @@ const EDGE_PRE_STOP_SLEEP_SECONDS = 10;
 
 export type EdgeWorkloadConfig = Pick<WorkloadConfig, "namespace" | "cluster"> & { readonly edge: EdgeConfig; readonly location: string };
 
+/** The edge Service's port that serves MCP: 8080 (plain HTTP, for the port-forward) in private mode, else 443. */
+export function edgeServicePort(cfg: Pick<EdgeWorkloadConfig, "edge">): number {
+    return cfg.edge.tls.mode === "private" ? EDGE_SERVICE_PORT.private : EDGE_SERVICE_PORT.keyVault;
+}
+
+/**
+ * The pod port behind edgeServicePort: agentgateway's listener, or Caddy's TLS port in letsEncrypt mode.
+ * NetworkPolicies see this port (after the Service's DNAT), so in-cluster clients are admitted on it.
+ */
+export function edgePodPort(cfg: Pick<EdgeWorkloadConfig, "edge">): number {
+    return cfg.edge.tls.mode === "letsEncrypt" ? ACME_HTTPS_PORT : EDGE_LISTENER_PORT;
+}
+
 /** The URL clients use: localhost through the port-forward in private mode, the public name otherwise. */
 export function edgePublicBaseUrl(cfg: Pick<EdgeWorkloadConfig, "edge" | "location">): string {
     switch (cfg.edge.tls.mode) {
@@ -231,7 +244,7 @@ export function edgeServiceManifest(cfg: EdgeWorkloadConfig) {
                 // No load balancer, no public IP: `npm run connect` forwards localhost through the API server.
                 type: "ClusterIP",
                 selector: selectorLabels(EDGE_NAMES.edge),
-                ports: [{ name: "mcp", port: EDGE_SERVICE_PORT.private, targetPort: "mcp", protocol: "TCP" }],
+                ports: [{ name: "mcp", port: edgeServicePort(cfg), targetPort: "mcp", protocol: "TCP" }],
             },
         } satisfies k8s.types.input.core.v1.Service;
     }
@@ -254,9 +267,9 @@ export function edgeServiceManifest(cfg: EdgeWorkloadConfig) {
                 ? [
                       // Port 80 serves Let's Encrypt's HTTP-01 challenges and redirects; 443 is Caddy's TLS.
                       { name: "http", port: 80, targetPort: "acme-http", protocol: "TCP" },
-                      { name: "https", port: EDGE_SERVICE_PORT.keyVault, targetPort: "acme-https", protocol: "TCP" },
+                      { name: "https", port: edgeServicePort(cfg), targetPort: "acme-https", protocol: "TCP" },
                   ]
-                : [{ name: "https", port: EDGE_SERVICE_PORT.keyVault, targetPort: "mcp", protocol: "TCP" }],
+                : [{ name: "https", port: edgeServicePort(cfg), targetPort: "mcp", protocol: "TCP" }],
             // Local keeps the client address (the NetworkPolicy checks sourceRanges against it) and sends LB
             // traffic only to nodes with a ready edge pod. No session affinity: sessions are sealed, any
             // replica serves any session.
@@ -290,8 +303,9 @@ export function edgePolicyManifest(cfg: EdgeWorkloadConfig, routes: readonly Edg
     const ranged = (ports: Array<{ protocol: string; port: number }>) => ({ ...(from.length > 0 ? { from } : {}), ports });
     const mode = cfg.edge.tls.mode;
     const ingress = [
-        // In-cluster callers that opt in (the post-deploy smoke test): they get the same 401 as anyone.
-        { from: [{ podSelector: { matchLabels: { [EDGE_CLIENT_LABEL]: "true" } } }], ports: listener },
+        // In-cluster callers that opt in (the post-deploy smoke test), on the port the Service serves MCP
+        // from: they get the same TLS and the same 401 as anyone.
+        { from: [{ podSelector: { matchLabels: { [EDGE_CLIENT_LABEL]: "true" } } }], ports: [{ protocol: "TCP", port: edgePodPort(cfg) }] },
         ...(mode === "keyVault" ? [ranged(listener)] : []),
         ...(mode === "letsEncrypt"
             ? [

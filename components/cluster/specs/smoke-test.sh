@@ -2,8 +2,16 @@
 # Post-deploy smoke test of MCP servers over Streamable HTTP, in POSIX sh with curl only (the Job runs it
 # on a small curl image). For each target: GET the health URL, then MCP initialize, the
 # notifications/initialized notification and tools/list, carrying the session id the server returns.
+# Then, for each route of the edge: an initialize without a token must get 401 with
+# `WWW-Authenticate: Bearer resource_metadata="<its metadata URL>"` (what makes MCP clients start sign-in),
+# a made-up token must get 401 too (tokens are validated), and the metadata must name the route as its
+# resource (RFC 9728: clients refuse metadata for another resource).
 #
 # SMOKE_TARGETS: one target per line, "<name> <health-url> <mcp-url>".
+# SMOKE_EDGE_ROUTES (optional): one route per line, "<name> <route-url> <metadata-url>", public URLs.
+# SMOKE_EDGE_CONNECT_TO: curl --connect-to "<public-host>:<port>:<in-cluster-host>:<port>", so the public
+#   URLs (Host, TLS name and certificate check included) are served by the edge's in-cluster Service.
+# SMOKE_EDGE_WAIT_SECONDS: how long to wait for the edge's first HTTP answer (a certificate being issued).
 # Exit status 0 when every target passes. Otherwise 1, after one "smoke test FAILED" line per failed target
 # on stderr and in the termination log (the pod status and `kubectl describe pod` show it).
 set -u
@@ -14,6 +22,10 @@ PROTOCOL_VERSION="${SMOKE_PROTOCOL_VERSION:-2025-06-18}"
 MIN_TOOLS="${SMOKE_MIN_TOOLS:-1}"
 HEALTH_RETRIES="${SMOKE_HEALTH_RETRIES:-3}"
 TERMINATION_LOG="${SMOKE_TERMINATION_LOG:-/dev/termination-log}"
+EDGE_WAIT="${SMOKE_EDGE_WAIT_SECONDS:-60}"
+EDGE_RETRY_DELAY="${SMOKE_EDGE_RETRY_DELAY_SECONDS:-5}"
+# Looks like a bearer token, but no issuer signed it: the edge must refuse it like no token at all.
+FAKE_TOKEN="eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJtY3AtYWtzLXNtb2tlLXRlc3QifQ.bm90LWEtc2lnbmF0dXJl"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/smoke.XXXXXX")" || {
     echo "smoke test FAILED: cannot create a temporary directory in ${TMPDIR:-/tmp}" >&2
@@ -155,6 +167,111 @@ check_target() { # <name> <health-url> <mcp-url>
     fi
 }
 
+# The value of the WWW-Authenticate header(s) of a response, on one line (names are case-insensitive).
+www_authenticate() { # <headers file>
+    tr -d '\r' <"$1" | sed -n 's/^[Ww][Ww][Ww]-[Aa][Uu][Tt][Hh][Ee][Nn][Tt][Ii][Cc][Aa][Tt][Ee]:[[:space:]]*//p' | tr '\n' ' ' | sed 's/ *$//'
+}
+
+# initialize through the edge, as a client that has not signed in yet. Sets CODE and RC like post().
+edge_post() { # <url> <out> [curl args...]
+    url="$1" out="$WORK/$2"
+    shift 2
+    CODE="$(curl -sS --max-time "$TIMEOUT" --connect-to "$EDGE_CONNECT_TO" -X POST \
+        -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' \
+        "$@" --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"'"$PROTOCOL_VERSION"'","capabilities":{},"clientInfo":{"name":"mcp-aks-smoke-test","version":"1.0.0"}}}' \
+        -D "$out.headers" -o "$out.body" -w '%{http_code}' "$url" 2>"$out.err")"
+    RC=$?
+    [ -f "$out.body" ] || : >"$out.body"
+    [ -f "$out.headers" ] || : >"$out.headers"
+}
+
+check_edge_route() { # <name> <route-url> <metadata-url>
+    name="edge /mcp/$1" url="$2" metadata="$3"
+
+    # 1. No token. Waits while there is no HTTP answer or a 5xx: in letsEncrypt mode the certificate may
+    #    still be on its way on a first `up`.
+    waited=0
+    while :; do
+        edge_post "$url" anon
+        if [ "$RC" -eq 0 ]; then
+            case "$CODE" in 5??) ;; *) break ;; esac
+        fi
+        [ "$waited" -ge "$EDGE_WAIT" ] && break
+        sleep "$EDGE_RETRY_DELAY"
+        waited=$((waited + EDGE_RETRY_DELAY))
+    done
+    if [ "$RC" -ne 0 ]; then
+        fail "$name" "POST $url without a token" "no response after ${waited}s: $(curl_error "$WORK/anon.err" "$RC")"
+        return
+    fi
+    case "$CODE" in
+        401) ;;
+        2??)
+            fail "$name" "POST $url without a token" "HTTP $CODE: the route serves MCP to anyone (expected 401 asking for sign-in)"
+            return
+            ;;
+        *)
+            fail "$name" "POST $url without a token" "HTTP $CODE (expected 401): $(excerpt "$WORK/anon.body")"
+            return
+            ;;
+    esac
+    challenge="$(www_authenticate "$WORK/anon.headers")"
+    if [ -z "$challenge" ]; then
+        fail "$name" "POST $url without a token" "401 without a WWW-Authenticate header: MCP clients cannot find where to sign in"
+        return
+    fi
+    case "$challenge" in
+        [Bb][Ee][Aa][Rr][Ee][Rr]\ *) ;;
+        *)
+            fail "$name" "POST $url without a token" "WWW-Authenticate is not a Bearer challenge: $challenge"
+            return
+            ;;
+    esac
+    case "$challenge" in
+        *"resource_metadata=\"$metadata\""*) ok "$name" "401 without a token, challenge names $metadata" ;;
+        *)
+            fail "$name" "POST $url without a token" "the challenge does not name resource_metadata=\"$metadata\": $challenge"
+            return
+            ;;
+    esac
+
+    # 2. A token no issuer signed: refused the same way.
+    edge_post "$url" forged -H "Authorization: Bearer $FAKE_TOKEN"
+    if [ "$RC" -ne 0 ]; then
+        fail "$name" "POST $url with a made-up token" "no response: $(curl_error "$WORK/forged.err" "$RC")"
+        return
+    fi
+    if [ "$CODE" != "401" ]; then
+        fail "$name" "POST $url with a made-up token" "HTTP $CODE (expected 401: the edge must validate tokens): $(excerpt "$WORK/forged.body")"
+        return
+    fi
+    ok "$name" "401 with a made-up token"
+
+    # 3. The metadata the challenge names: served without a token, for this route.
+    CODE="$(curl -sS --max-time "$TIMEOUT" --connect-to "$EDGE_CONNECT_TO" -o "$WORK/prm.body" -w '%{http_code}' "$metadata" 2>"$WORK/prm.err")"
+    RC=$?
+    if [ "$RC" -ne 0 ]; then
+        fail "$name" "GET $metadata" "no response: $(curl_error "$WORK/prm.err" "$RC")"
+        return
+    fi
+    if [ "$CODE" != "200" ]; then
+        fail "$name" "GET $metadata" "HTTP $CODE (expected 200): $(excerpt "$WORK/prm.body")"
+        return
+    fi
+    # JSON may escape '/' as '\/'; undo that before comparing.
+    sed 's#\\/#/#g' "$WORK/prm.body" | tr -d '\r\n' >"$WORK/prm.json"
+    if ! grep -qF "\"resource\":\"$url\"" "$WORK/prm.json" && ! grep -qF "\"resource\": \"$url\"" "$WORK/prm.json"; then
+        fail "$name" "GET $metadata" "the metadata's resource is not $url: $(excerpt "$WORK/prm.json")"
+        return
+    fi
+    if ! grep -q '"authorization_servers"[[:space:]]*:[[:space:]]*\[[[:space:]]*"' "$WORK/prm.json"; then
+        fail "$name" "GET $metadata" "the metadata names no authorization server: $(excerpt "$WORK/prm.json")"
+        return
+    fi
+    ok "$name" "metadata names $url and an authorization server"
+}
+
 if [ -z "${SMOKE_TARGETS:-}" ]; then
     echo "smoke test FAILED: SMOKE_TARGETS is empty (one \"<name> <health-url> <mcp-url>\" per line)" >&2
     exit 1
@@ -173,8 +290,29 @@ done <<EOF
 $SMOKE_TARGETS
 EOF
 
+routes=0
+if [ -n "${SMOKE_EDGE_ROUTES:-}" ]; then
+    EDGE_CONNECT_TO="${SMOKE_EDGE_CONNECT_TO:-}"
+    if [ -z "$EDGE_CONNECT_TO" ]; then
+        fail "edge" "SMOKE_EDGE_CONNECT_TO" "empty (expected \"<public-host>:<port>:<in-cluster-host>:<port>\")"
+    else
+        while read -r name url metadata rest; do
+            [ -z "$name" ] && continue
+            routes=$((routes + 1))
+            if [ -z "$metadata" ] || [ -n "$rest" ]; then
+                fail "edge /mcp/$name" "SMOKE_EDGE_ROUTES" "expected \"<name> <route-url> <metadata-url>\""
+                continue
+            fi
+            check_edge_route "$name" "$url" "$metadata"
+        done <<EOF
+$SMOKE_EDGE_ROUTES
+EOF
+    fi
+fi
+
 if [ -n "$FAILURES" ]; then
     printf '%s' "$FAILURES" >"$TERMINATION_LOG" 2>/dev/null || true
     exit 1
 fi
-echo "smoke test passed: $targets target(s)"
+echo "smoke test passed: $targets target(s), $routes edge route(s)"
+

@@ -1,9 +1,10 @@
 /**
  * Pure specs for the post-deploy smoke test: a Job in the workload namespace that runs smoke-test.sh (POSIX
- * sh + curl) against each MCP target, its script ConfigMap, and the NetworkPolicy that lets it reach
- * exactly DNS and the targets' MCP ports. `pulumi up` waits for the Job (the Kubernetes provider fails the
- * update when the Job reports Failed), so a server that does not answer initialize and tools/list fails the
- * deployment instead of passing silently.
+ * sh + curl) against each MCP target and each route of the edge, its script ConfigMap, and the NetworkPolicy
+ * that lets it reach exactly DNS, the targets' MCP ports and the edge. `pulumi up` waits for the Job (the
+ * Kubernetes provider fails the update when the Job reports Failed), so a server that does not answer
+ * initialize and tools/list, or an edge route that does not demand a token, fails the deployment instead of
+ * passing silently.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -13,6 +14,8 @@ import { mcpServerList, StackConfig } from "../../config";
 import { mcpServerSettings } from "./mcp-server";
 import { dnsEgressRule } from "./network-policies";
 import { mcpNames, NAMES, PART_OF, WorkloadConfig, labels, restrictedContainerSecurityContext, restrictedPodSecurityContext, selectorLabels } from "./common";
+import { EDGE_CLIENT_LABEL, EDGE_NAMES, EdgeWorkloadConfig, edgePodPort, edgePublicBaseUrl, edgeServicePort } from "./edge";
+import { edgeServerUrl, protectedResourceMetadataUrl } from "./edge-gateway";
 
 /** The script, read once: it is both the ConfigMap's content and part of the Job's name. */
 export const SMOKE_TEST_SCRIPT = fs.readFileSync(path.join(__dirname, "smoke-test.sh"), "utf8");
@@ -49,6 +52,52 @@ export function mcpServerTargets(cfg: Pick<WorkloadConfig, "namespace" | "mcpSer
     });
 }
 
+/** One route of the edge, called without credentials the way an MCP client's first request arrives. */
+export interface EdgeSmokeRoute {
+    /** The server's name (the route is `/mcp/<name>`). */
+    readonly name: string;
+    /** The route's public URL: what clients call, and what the metadata's `resource` must equal (RFC 9728). */
+    readonly url: string;
+    /** The protected-resource metadata URL that the 401 challenge must name. */
+    readonly metadataUrl: string;
+}
+
+/** The edge as the smoke test reaches it: every route by its public URL, connected to inside the cluster. */
+export interface EdgeSmokeTarget {
+    readonly routes: readonly EdgeSmokeRoute[];
+    /**
+     * curl `--connect-to` `<public host>:<port>:<edge Service>:<port>`: the request carries the public name
+     * (Host, TLS SNI and certificate check) but goes to the edge's Service, so it needs no public IP, DNS
+     * record or source-range exception, and works the same in private mode.
+     */
+    readonly connectTo: string;
+    /** Labels of the edge pods and the pod port behind the Service port, for the egress rule. */
+    readonly podSelector: Readonly<Record<string, string>>;
+    readonly podPort: number;
+    /** How long to wait for the edge's first answer (see EDGE_SMOKE_WAIT_SECONDS). */
+    readonly waitSeconds: number;
+}
+
+/**
+ * Seconds the smoke test waits for the edge's first answer. In letsEncrypt mode Caddy can ask for the
+ * certificate only once the load balancer has its IP and the DNS label resolves to it, and retries after a
+ * failed attempt, so the first `up` may wait minutes for a TLS handshake. The other modes serve at once.
+ */
+export const EDGE_SMOKE_WAIT_SECONDS = { letsEncrypt: 240, other: 60 } as const;
+
+export function edgeSmokeTarget(cfg: EdgeWorkloadConfig & Pick<WorkloadConfig, "mcpServers">): EdgeSmokeTarget {
+    const base = edgePublicBaseUrl(cfg);
+    const publicUrl = new URL(base);
+    const publicPort = publicUrl.port !== "" ? publicUrl.port : publicUrl.protocol === "https:" ? "443" : "80";
+    return {
+        routes: mcpServerList(cfg).map((s) => ({ name: s.name, url: edgeServerUrl(base, s.name), metadataUrl: protectedResourceMetadataUrl(base, s.name) })),
+        connectTo: `${publicUrl.hostname}:${publicPort}:${EDGE_NAMES.edge}.${cfg.namespace}.svc.cluster.local:${edgeServicePort(cfg)}`,
+        podSelector: selectorLabels(EDGE_NAMES.edge),
+        podPort: edgePodPort(cfg),
+        waitSeconds: cfg.edge.tls.mode === "letsEncrypt" ? EDGE_SMOKE_WAIT_SECONDS.letsEncrypt : EDGE_SMOKE_WAIT_SECONDS.other,
+    };
+}
+
 /** What the smoke test tests; any change gives the Job a new name, so the test runs again. */
 export interface SmokeTestInputs {
     /** The curl image that runs the script. */
@@ -57,16 +106,31 @@ export interface SmokeTestInputs {
     readonly serverImages: Readonly<Record<string, string>>;
     /** The targets to call. */
     readonly targets: readonly SmokeTarget[];
+    /** The edge's routes to call without a token. */
+    readonly edge: EdgeSmokeTarget;
+    /** What the edge runs, its image and rendered gateway config: a new edge runs the test again. */
+    readonly edgeRevision: { readonly image: string; readonly config: string };
 }
 
 /**
- * `mcp-smoke-test-<hash>` over the script, the curl image, every server's image and settings, and the targets. A Job's pod
+ * `mcp-smoke-test-<hash>` over the script, the curl image, every server's image and settings, the targets and
+ * the edge (its routes, image and config). A Job's pod
  * template is immutable, and a finished Job never runs again: a new name makes Pulumi replace it, which
  * re-runs the test exactly when what it tests changed.
  */
 export function smokeTestJobName(cfg: StackConfig, inputs: SmokeTestInputs): string {
     const hash = createHash("sha256")
-        .update(JSON.stringify({ script: SMOKE_TEST_SCRIPT, image: inputs.image, serverImages: inputs.serverImages, settings: Object.fromEntries(mcpServerList(cfg).map((s) => [s.name, mcpServerSettings(cfg, s)])), targets: inputs.targets }))
+        .update(
+            JSON.stringify({
+                script: SMOKE_TEST_SCRIPT,
+                image: inputs.image,
+                serverImages: inputs.serverImages,
+                settings: Object.fromEntries(mcpServerList(cfg).map((s) => [s.name, mcpServerSettings(cfg, s)])),
+                targets: inputs.targets,
+                edge: inputs.edge,
+                edgeRevision: inputs.edgeRevision,
+            }),
+        )
         .digest("hex");
     return `${SMOKE_TEST_NAME}-${hash.slice(0, 10)}`;
 }
@@ -77,6 +141,23 @@ export function smokeTargetsEnv(targets: readonly SmokeTarget[]): string {
         if (/\s/.test(t.name + t.healthUrl + t.mcpUrl)) throw new Error(`smoke test target ${t.name}: names and URLs may not contain whitespace`);
     }
     return targets.map((t) => `${t.name} ${t.healthUrl} ${t.mcpUrl}`).join("\n");
+}
+
+/** The SMOKE_EDGE_ROUTES value: one "<name> <route-url> <metadata-url>" per line. */
+export function smokeEdgeRoutesEnv(routes: readonly EdgeSmokeRoute[]): string {
+    for (const r of routes) {
+        if (/\s/.test(r.name + r.url + r.metadataUrl)) throw new Error(`smoke test edge route ${r.name}: names and URLs may not contain whitespace`);
+    }
+    return routes.map((r) => `${r.name} ${r.url} ${r.metadataUrl}`).join("\n");
+}
+
+/** The script's environment for the edge checks. */
+export function smokeEdgeEnv(edge: EdgeSmokeTarget): Array<{ name: string; value: string }> {
+    return [
+        { name: "SMOKE_EDGE_ROUTES", value: smokeEdgeRoutesEnv(edge.routes) },
+        { name: "SMOKE_EDGE_CONNECT_TO", value: edge.connectTo },
+        { name: "SMOKE_EDGE_WAIT_SECONDS", value: String(edge.waitSeconds) },
+    ];
 }
 
 export function smokeTestConfigMapManifest(cfg: Pick<WorkloadConfig, "namespace">) {
@@ -106,11 +187,13 @@ export function smokeTestJobManifest(cfg: StackConfig, inputs: SmokeTestInputs) 
             // One retry, on a new pod: absorbs a replica that turned ready a moment before, while a real
             // failure still fails the update within a minute or two.
             backoffLimit: 1,
-            activeDeadlineSeconds: SMOKE_TEST_DEADLINE_SECONDS,
+            // The servers' checks take seconds; the edge may first need its certificate (waitSeconds).
+            activeDeadlineSeconds: SMOKE_TEST_DEADLINE_SECONDS + inputs.edge.waitSeconds,
             // No ttlSecondsAfterFinished: Pulumi owns the Job and deletes it when the name changes. A TTL
             // would delete it behind Pulumi's back, and the next refresh would run the test again.
             template: {
-                metadata: { labels: labels(SMOKE_TEST_NAME, SMOKE_TEST_COMPONENT) },
+                // The edge admits in-cluster callers only with this label (its NetworkPolicy).
+                metadata: { labels: { ...labels(SMOKE_TEST_NAME, SMOKE_TEST_COMPONENT), [EDGE_CLIENT_LABEL]: "true" } },
                 spec: {
                     restartPolicy: "Never",
                     automountServiceAccountToken: false,
@@ -123,6 +206,7 @@ export function smokeTestJobManifest(cfg: StackConfig, inputs: SmokeTestInputs) 
                             command: ["sh", `${SCRIPT_DIR}/${SCRIPT_KEY}`],
                             env: [
                                 { name: "SMOKE_TARGETS", value: smokeTargetsEnv(inputs.targets) },
+                                ...smokeEdgeEnv(inputs.edge),
                                 { name: "HOME", value: "/tmp" },
                                 { name: "TMPDIR", value: "/tmp" },
                             ],
@@ -146,8 +230,8 @@ export function smokeTestJobManifest(cfg: StackConfig, inputs: SmokeTestInputs) 
     } satisfies k8s.types.input.batch.v1.Job;
 }
 
-/** The smoke test reaches DNS and each target's pods on their port, and nothing reaches it. */
-export function smokeTestPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">, targets: readonly SmokeTarget[]) {
+/** The smoke test reaches DNS, each target's pods on their port and the edge's pods on theirs; nothing reaches it. */
+export function smokeTestPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">, targets: readonly SmokeTarget[], edge: Pick<EdgeSmokeTarget, "podSelector" | "podPort">) {
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
@@ -155,7 +239,7 @@ export function smokeTestPolicyManifest(cfg: Pick<WorkloadConfig, "namespace">, 
         spec: {
             podSelector: { matchLabels: selectorLabels(SMOKE_TEST_NAME) },
             policyTypes: ["Ingress", "Egress"],
-            egress: [dnsEgressRule(), ...targets.map((t) => ({ to: [{ podSelector: { matchLabels: { ...t.podSelector } } }], ports: [{ protocol: "TCP", port: t.podPort }] }))],
+            egress: [dnsEgressRule(), ...[...targets, edge].map((t) => ({ to: [{ podSelector: { matchLabels: { ...t.podSelector } } }], ports: [{ protocol: "TCP", port: t.podPort }] }))],
         },
     } satisfies k8s.types.input.networking.v1.NetworkPolicy;
 }
