@@ -16,11 +16,22 @@ import { EDGE_ALL_SERVERS_ROLE, EDGE_SCOPE, VSCODE_CLIENT_ID, entraAppIdUri, ser
 /** Web redirect URIs of the Claude connectors (claude.ai, and claude.com where the product moved). */
 export const CLAUDE_CONNECTOR_REDIRECTS = ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"];
 /**
- * Loopback redirects of native clients (Claude Code, mcp-remote, VS Code's generic OAuth flow). Entra
- * ignores the port of a loopback redirect URI registered for public clients, so one entry per host form
- * serves any callback port.
+ * The loopback callback each native client listens on, on a port it picks at sign-in. Entra ignores the
+ * port of a loopback redirect URI but matches its host and path exactly ("Localhost exceptions" in
+ * learn.microsoft.com/entra/identity-platform/reply-url), so each host and path a client uses is registered
+ * once, without a port.
  */
-export const LOOPBACK_REDIRECTS = ["http://localhost", "http://127.0.0.1"];
+export const NATIVE_CLIENT_CALLBACKS = {
+    /** `claude mcp` / `.mcp.json`: http://localhost:<port>/callback. */
+    claudeCode: "http://localhost/callback",
+    /** mcp-remote (the Claude Desktop bridge of a private edge): http://localhost:<port>/oauth/callback. */
+    mcpRemote: "http://localhost/oauth/callback",
+    /** VS Code's generic OAuth flow: http://127.0.0.1:<port>/. */
+    vscode: "http://127.0.0.1",
+    /** Other native clients that listen on the root of localhost. */
+    localhost: "http://localhost",
+} as const;
+export const LOOPBACK_REDIRECTS: readonly string[] = Object.values(NATIVE_CLIENT_CALLBACKS);
 /** How long a generated client secret lives; `pulumi up` after a rotation writes the new one to Key Vault. */
 export const CLIENT_SECRET_LIFETIME = "8760h";
 
