@@ -31,6 +31,7 @@ export function createStack(config: StackConfig) {
         dataResourceGroupName: platform.dataResourceGroupName,
         qdrantImage: platform.images.qdrant,
         smokeTestImage: platform.images.curl,
+        imagePullDependencies: [platform.imagePullGrant],
         backup: platform.backup && {
             target: {
                 clientId: platform.backup.identityClientId,

@@ -7,7 +7,7 @@ import { BUILT_IN_ROLES } from "../components/azure/role-assignment";
 import { ALWAYS_REGISTERED, REQUIRED_PROVIDERS } from "../components/azure/resource-providers";
 import { roleAssignmentName } from "../components/naming";
 import { mcpServerServiceAccount, TOKEN_EXCHANGE_AUDIENCE } from "../components/workload-identity";
-import { CapturedResource, Evaluation, evaluateConfig, evaluateStack, PLACEHOLDER } from "./harness";
+import { CapturedResource, Evaluation, dependencyClosure, evaluateConfig, evaluateStack, PLACEHOLDER } from "./harness";
 import { configFor, key } from "./fixtures";
 
 const T = {
@@ -99,6 +99,13 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(role.inputs.scope, ev.one(T.registry).id);
             assert.equal(role.inputs.principalId, PLACEHOLDER.kubeletObjectId);
             assert.equal(role.inputs.principalType, "ServicePrincipal");
+        });
+
+        it("every pod-running object waits for the kubelet's AcrPull grant (a first pull must not race it)", () => {
+            const role = roleFor(ev, BUILT_IN_ROLES.acrPull);
+            const runners = ev.resources.filter((r) => /^kubernetes:(apps\/v1:(Deployment|StatefulSet)|batch\/v1:(Job|CronJob))$/.test(r.type));
+            assert.ok(runners.length >= 4, `found ${runners.length}`);
+            for (const r of runners) assert.ok(dependencyClosure(ev, r).has(role.urn), `${r.type} ${r.name} waits for AcrPull`);
         });
 
         it("Key Vault Secrets User goes to the server's identity, once per secret it reads, scoped to that secret", () => {

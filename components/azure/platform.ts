@@ -102,6 +102,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
     readonly serverImages: Readonly<Record<string, pulumi.Output<string>>>;
     /** The in-ACR reference of each configured third-party image (config `images`), once imported. */
     readonly images: Readonly<Record<string, pulumi.Output<string>>>;
+    /** The kubelet's AcrPull grant on the registry: every pod's first image pull needs it. */
+    readonly imagePullGrant: pulumi.Resource;
     readonly tenantId: pulumi.Output<string>;
     readonly vaultName: pulumi.Output<string>;
     readonly vaultUri: pulumi.Output<string>;
@@ -298,7 +300,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        scopedRoleAssignment(
+        const kubeletAcrPull = scopedRoleAssignment(
             `${name}-kubelet-acrpull`,
             {
                 scope: registry.id,
@@ -427,6 +429,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         this.registryLoginServer = registry.loginServer;
         this.serverImages = images.mcpServers;
         this.images = images.images;
+        this.imagePullGrant = kubeletAcrPull;
         this.tenantId = client.tenantId;
         this.vaultName = vault.name;
         this.vaultUri = vault.uri;

@@ -53,6 +53,12 @@ export interface McpWorkloadsArgs {
     readonly dataResourceGroupName: pulumi.Input<string>;
     /** Pinned image with sh and curl for the post-deploy smoke test. */
     readonly smokeTestImage: pulumi.Input<string>;
+    /**
+     * What every pod's first image pull from the stack's registry needs (the kubelet's AcrPull grant). It is
+     * created right after the cluster, so without the wait a first rollout can race it into ImagePullBackOff
+     * and its retry backoff.
+     */
+    readonly imagePullDependencies?: pulumi.Input<pulumi.Resource>[];
     /** Qdrant image in the stack's ACR; an Output of its import, so the StatefulSet waits for it. */
     readonly qdrantImage: pulumi.Input<string>;
     /** Where Qdrant's snapshots go; undefined when qdrant.backup.enabled is false. */
@@ -100,8 +106,9 @@ export class McpWorkloads extends pulumi.ComponentResource {
         const namespace = new Namespace(`${name}-namespace`, { config: cfg }, child);
         const namespaced = [namespace.namespace];
         const policies = new NetworkPolicies(`${name}-network-policies`, { config: cfg, dependsOn: namespaced }, child);
-        // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic.
-        const guarded = [...namespaced, ...policies.policies];
+        // Pods start only after the policies exist, so no pod ever runs with unrestricted traffic, and after
+        // the kubelet may pull from the registry.
+        const guarded = [...namespaced, ...policies.policies, ...(args.imagePullDependencies ?? [])];
 
         const qdrant = new Qdrant(`${name}-qdrant`, { config: cfg, diskResourceGroup: args.dataResourceGroupName, image: args.qdrantImage, dependsOn: guarded }, child);
         const rollouts: pulumi.Resource[] = [];
