@@ -29,6 +29,8 @@ export interface EdgeTarget {
     readonly port: number;
     /** `http://localhost:<port>` (private) or `https://<host>`: each server is `<baseUrl>/mcp/<name>`. */
     readonly baseUrl: string;
+    /** Application (client) id of the Entra app clients sign in to (absent in outputs of older stacks). */
+    readonly clientId?: string;
 }
 
 /** Checks the `edge` stack output. */
@@ -39,7 +41,15 @@ export function parseEdgeTarget(value: unknown): EdgeTarget {
         if (typeof r[field] !== "string" || r[field] === "") throw new Error(`edge.${field} must be a non-empty string`);
     }
     if (!Number.isInteger(r.port) || (r.port as number) < 1 || (r.port as number) > 65535) throw new Error("edge.port must be a port number");
-    return { exposure: r.exposure as EdgeTarget["exposure"], namespace: r.namespace as string, service: r.service as string, port: r.port as number, baseUrl: r.baseUrl as string };
+    if (r.clientId !== undefined && (typeof r.clientId !== "string" || r.clientId === "")) throw new Error("edge.clientId must be a non-empty string when present");
+    return {
+        exposure: r.exposure as EdgeTarget["exposure"],
+        namespace: r.namespace as string,
+        service: r.service as string,
+        port: r.port as number,
+        baseUrl: r.baseUrl as string,
+        ...(r.clientId !== undefined ? { clientId: r.clientId as string } : {}),
+    };
 }
 
 /** One port-forward `npm run connect` opens, and the URL a client uses through it. */

@@ -50,11 +50,18 @@ export interface McpServerEntry {
     readonly description?: string;
     /** The server wants a header (for example `Authorization`); its value is supplied by the user at run time. */
     readonly auth?: { readonly header: string };
+    /**
+     * The OAuth client id to sign in with (the edge's Entra app), for clients that can be given one instead of
+     * registering dynamically: Claude Code (`oauth.clientId`) and mcp-remote (`--static-oauth-client-info`).
+     * The edge also answers dynamic registration with this id; naming it spares the clients that round trip
+     * and keeps them working if registration is ever refused. Not a secret: public clients use PKCE.
+     */
+    readonly oauthClientId?: string;
 }
 
 /** `.mcp.json`, Claude Code's project-scoped config. */
 export interface McpJsonDocument {
-    mcpServers: Record<string, { type: "http"; url: string; headers?: Record<string, string> }>;
+    mcpServers: Record<string, { type: "http"; url: string; headers?: Record<string, string>; oauth?: { clientId: string } }>;
 }
 
 export interface VscodeInput {
@@ -86,6 +93,8 @@ export interface ClientDocuments {
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // RFC 9110 token characters would allow more, but mcp-remote's `--header Name:value` parser accepts only these.
 const HEADER_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+/** Entra application (client) ids are GUIDs; anything else would be pasted into a client's command line. */
+const CLIENT_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function isClientFormat(value: unknown): value is ClientFormat {
     return typeof value === "string" && (CLIENT_FORMATS as readonly string[]).includes(value);
@@ -102,9 +111,17 @@ export function clientServerName(stack: string, server: string): string {
     return validateServerName(`mcp-aks-${short.replace(/[^A-Za-z0-9_-]/g, "-")}-${server}`);
 }
 
-/** The client entries of a stack's servers: names per stack, URLs from clientUrls (components/access.ts). */
+/**
+ * The client entries of a stack's servers: names per stack, URLs from clientUrls (components/access.ts), and
+ * the edge's sign-in client id when the edge output names one.
+ */
 export function clientEntries(stack: string, servers: readonly ServerTarget[], edge?: EdgeTarget): McpServerEntry[] {
-    return clientUrls(servers, edge).map(({ name, url }) => ({ name: clientServerName(stack, name), url, description: `MCP server ${name} of stack ${stack}` }));
+    return clientUrls(servers, edge).map(({ name, url }) => ({
+        name: clientServerName(stack, name),
+        url,
+        description: `MCP server ${name} of stack ${stack}`,
+        ...(edge?.clientId ? { oauthClientId: edge.clientId } : {}),
+    }));
 }
 
 export function validateServerName(name: string): string {
@@ -158,6 +175,9 @@ export function validateServers(servers: readonly McpServerEntry[]): McpServerEn
         if (s.auth && !HEADER_PATTERN.test(s.auth.header)) {
             throw new Error(`MCP server ${s.name}: invalid auth header name ${JSON.stringify(s.auth.header)}; use letters, digits and '-'`);
         }
+        if (s.oauthClientId !== undefined && !CLIENT_ID_PATTERN.test(s.oauthClientId)) {
+            throw new Error(`MCP server ${s.name}: invalid OAuth client id ${JSON.stringify(s.oauthClientId)}; expected an application (client) id GUID`);
+        }
         return { ...s, url };
     });
 }
@@ -197,6 +217,7 @@ function mcpJson(servers: readonly McpServerEntry[]): McpJsonDocument {
             type: "http",
             url: s.url,
             ...(s.auth ? { headers: { [s.auth.header]: `\${${authEnvVar(s.name)}}` } } : {}),
+            ...(s.oauthClientId ? { oauth: { clientId: s.oauthClientId } } : {}),
         };
     }
     return { mcpServers };
@@ -225,18 +246,15 @@ function claudeDesktopConfig(servers: readonly McpServerEntry[]): ClaudeDesktopD
     for (const s of servers) {
         const args = ["-y", `mcp-remote@${MCP_REMOTE_VERSION}`, s.url];
         // mcp-remote refuses plain http to anything but localhost unless told that the network is trusted.
-        if (s.url.startsWith("http://") && !isLoopback(s.url)) args.push("--allow-http");
+        if (s.url.startsWith("http://") && !isLocalUrl(s.url)) args.push("--allow-http");
         // No space after ':' because Claude Desktop on Windows splits args on spaces; mcp-remote expands
         // ${VAR} from the environment, which the user sets in this entry's `env` (kept by the merge).
         if (s.auth) args.push("--header", `${s.auth.header}:\${${authEnvVar(s.name)}}`);
+        // A pre-registered client skips dynamic registration; compact JSON, since Windows splits on spaces.
+        if (s.oauthClientId) args.push("--static-oauth-client-info", JSON.stringify({ client_id: s.oauthClientId }));
         mcpServers[s.name] = { command: "npx", args };
     }
     return { mcpServers };
-}
-
-function isLoopback(url: string): boolean {
-    const host = new URL(url).hostname;
-    return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
 }
 
 /** The document for one client. Servers are validated and their URLs normalised first. */

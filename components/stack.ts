@@ -60,7 +60,8 @@ export function createStack(config: StackConfig) {
         url: workloads.serverUrls[server.name],
         description: `MCP server ${server.name} of stack ${config.stack}`,
     }));
-    const clientConfig = clientConfigs(entries);
+    // The sign-in client id is the app registration's: known once it exists (or at once with existingAppId).
+    const clientConfig = platform.entraClientId.apply((oauthClientId) => clientConfigs(entries.map((e) => ({ ...e, oauthClientId }))));
 
     return {
         environment: config.environment,
@@ -99,12 +100,13 @@ export function createStack(config: StackConfig) {
         costEstimate: estimateCost(config),
         [STACK_OUTPUTS.servers]: workloads.servers,
         /** The edge: how to reach it (`npm run connect` forwards it in private mode) and each server's URL. */
-        [STACK_OUTPUTS.edge]: pulumi.all([workloads.namespace, workloads.edgeAddress]).apply(([namespace, address]) => ({
+        [STACK_OUTPUTS.edge]: pulumi.all([workloads.namespace, workloads.edgeAddress, platform.entraClientId]).apply(([namespace, address, clientId]) => ({
             exposure: config.edge.tls.mode,
             namespace,
             service: EDGE_NAMES.edge,
             port: edgeServicePort(config),
             baseUrl: edgePublicBaseUrl(config),
+            clientId,
             address,
             urls: workloads.serverUrls,
         })),

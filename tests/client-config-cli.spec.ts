@@ -69,6 +69,16 @@ describe("client-config CLI", () => {
         assert.equal(r.err, "");
     });
 
+    it("behind the edge: the edge URL and the edge's sign-in client id, as a deployed stack outputs them", async () => {
+        const clientId = "44444444-4444-4444-4444-444444444444";
+        const edge = { exposure: "keyVault", namespace: "mcp-server", service: "mcp-edge", port: 443, baseUrl: "https://mcp.example.com", clientId, address: "20.1.2.3", urls: {} };
+        const r = await run(["--stack", "dev"], pulumiWith({ servers: [DOCS], edge }));
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual(readJson(path.join(dir, ".mcp.json")), { mcpServers: { "mcp-aks-dev-docs": { type: "http", url: "https://mcp.example.com/mcp/docs", oauth: { clientId } } } });
+        assert.match(r.out, /sign in with your Microsoft \(Entra ID\) account/);
+        assert.doesNotMatch(r.out, /npm run connect/, "a public edge needs no forward");
+    });
+
     it("uses the selected stack when --stack is absent", async () => {
         const r = await run(["--format", "vscode"], pulumiWith({ servers: [DOCS] }, "prod"));
         assert.equal(r.code, 0, r.err);

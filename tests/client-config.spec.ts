@@ -148,6 +148,18 @@ describe("client-config: document shapes", () => {
         ]);
     });
 
+    it("with the edge's client id: Claude Code's oauth.clientId and mcp-remote's static client info; VS Code registers through the edge", () => {
+        const id = "44444444-4444-4444-4444-444444444444";
+        const signIn: McpServerEntry[] = [{ name: "mcp-aks-dev-docs", url: "https://mcp.example.com/mcp/docs", oauthClientId: id }];
+        assert.deepEqual(documentFor("mcp", signIn), { mcpServers: { "mcp-aks-dev-docs": { type: "http", url: "https://mcp.example.com/mcp/docs", oauth: { clientId: id } } } });
+        const args = documentFor("claude", signIn).mcpServers["mcp-aks-dev-docs"].args;
+        assert.deepEqual(args.slice(-2), ["--static-oauth-client-info", `{"client_id":"${id}"}`]);
+        assert.deepEqual(JSON.parse(args[args.length - 1]), { client_id: id });
+        assert.ok(!args.some((a) => /\s/.test(a)), "no spaces: Claude Desktop on Windows splits arguments on them");
+        assert.deepEqual(documentFor("vscode", signIn), { servers: { "mcp-aks-dev-docs": { type: "http", url: "https://mcp.example.com/mcp/docs" } }, inputs: [] });
+        assert.throws(() => documentFor("claude", [{ ...signIn[0], oauthClientId: 'x" --evil' }]), /MCP server mcp-aks-dev-docs: invalid OAuth client id "x\\" --evil"; expected an application \(client\) id GUID/);
+    });
+
     it("no secret is embedded: every header value is a placeholder", () => {
         const servers: McpServerEntry[] = [
             { name: "one", url: "http://1.2.3.4/mcp", auth: { header: "Authorization" } },

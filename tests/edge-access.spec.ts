@@ -39,6 +39,14 @@ describe("access through the edge", () => {
         assert.deepEqual(clientEntries("dev", [DOCS], PRIVATE).map((e) => [e.name, e.url]), [["mcp-aks-dev-docs", "http://localhost:8080/mcp/docs"]]);
     });
 
+    it("client entries carry the edge's sign-in client id when its output names one (older outputs do not)", () => {
+        const id = "44444444-4444-4444-4444-444444444444";
+        assert.deepEqual(clientEntries("dev", [DOCS, SEARCH], { ...PUBLIC, clientId: id }).map((e) => e.oauthClientId), [id, id]);
+        assert.equal(clientEntries("dev", [DOCS], PUBLIC)[0].oauthClientId, undefined);
+        assert.equal(parseEdgeTarget({ ...PUBLIC, clientId: id }).clientId, id);
+        assert.throws(() => parseEdgeTarget({ ...PUBLIC, clientId: 42 }), /edge\.clientId/);
+    });
+
     it("checks the edge output and says which field is wrong", () => {
         assert.deepEqual(parseEdgeTarget({ ...PRIVATE, address: "", urls: {} }), PRIVATE);
         assert.throws(() => parseEdgeTarget({ ...PRIVATE, exposure: "open" }), /edge\.exposure/);

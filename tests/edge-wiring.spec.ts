@@ -165,6 +165,9 @@ describe("edge wiring: an existing app registration", () => {
         assert.equal(auth.clientSecret, undefined);
         assert.equal(secretNamed(ev, EDGE_VAULT_SECRETS.clientSecret), undefined);
         assert.equal(ev.outputs.entraClientId, EXISTING_APP);
+        const mcp = ev.outputs.mcpJson as { mcpServers: Record<string, { oauth?: { clientId: string } }> };
+        assert.deepEqual(Object.values(mcp.mcpServers).map((s) => s.oauth?.clientId), [EXISTING_APP], "Claude Code signs in with the configured app");
+        assert.equal((ev.outputs.edge as { clientId: string }).clientId, EXISTING_APP);
     });
 });
 

@@ -148,4 +148,17 @@ describe("two MCP servers under mocks (dev)", () => {
         assert.deepEqual(Object.keys(mcp.mcpServers), ["mcp-aks-dev-docs", "mcp-aks-dev-search"]);
         assert.notEqual(mcp.mcpServers["mcp-aks-dev-docs"].url, mcp.mcpServers["mcp-aks-dev-search"].url);
     });
+
+    it("every client entry signs in with the app registration the edge validates tokens for", () => {
+        const app = ev.one("azuread:index/application:Application");
+        const clientId = app.state.clientId;
+        assert.ok(clientId, "the simulated app has a client id");
+        const gateway = YAML.parse(ev.one("kubernetes:core/v1:ConfigMap", "mcp-edge-config").inputs.data["config.yaml"]);
+        for (const route of gateway.binds[0].listeners[0].routes) assert.equal(route.policies.mcpAuthentication.clientId, clientId);
+        const mcp = ev.outputs.mcpJson as { mcpServers: Record<string, { oauth?: { clientId: string } }> };
+        assert.deepEqual(Object.values(mcp.mcpServers).map((s) => s.oauth?.clientId), [clientId, clientId]);
+        const claude = ev.outputs.claudeDesktopConfig as { mcpServers: Record<string, { args: string[] }> };
+        for (const entry of Object.values(claude.mcpServers)) assert.equal(JSON.parse(entry.args[entry.args.indexOf("--static-oauth-client-info") + 1]).client_id, clientId);
+        assert.equal((ev.outputs.edge as { clientId: string }).clientId, clientId);
+    });
 });
