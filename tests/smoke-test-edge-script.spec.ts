@@ -130,6 +130,13 @@ describe("smoke-test.sh: the edge demands sign-in on every route (local stand-in
         }
     });
 
+    it("refuses a malformed route line and still checks the others", async () => {
+        const lines = `docs http://localhost:8080/mcp/docs\nsearch ${PRIVATE.routes[1].url} ${PRIVATE.routes[1].metadataUrl}`;
+        const r = await withEdge("none", PRIVATE, { SMOKE_EDGE_ROUTES: lines });
+        failedWith(r, /^smoke test FAILED for edge \/mcp\/docs at SMOKE_EDGE_ROUTES: expected "<name> <route-url> <metadata-url>"$/m);
+        assert.match(r.stdout, /ok {3}edge \/mcp\/search 401 without a token/);
+    });
+
     it("refuses routes without a connection target", async () => {
         const r = await withEdge("none", PRIVATE, { SMOKE_EDGE_CONNECT_TO: "" });
         failedWith(r, /^smoke test FAILED for edge at SMOKE_EDGE_CONNECT_TO: empty/m);

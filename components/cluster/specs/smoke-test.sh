@@ -78,17 +78,23 @@ post() { # <url> <json> <out> <session-id> <protocol-version>
     fi
 }
 
-# Checks a JSON-RPC answer: HTTP 200 and a result. Returns 1 after fail() otherwise.
-expect_result() { # <target> <step> <out>
-    json="$WORK/$3.json"
+# Checks the last curl call: a response (RC 0) with HTTP <status>. Returns 1 after fail() otherwise.
+expect_status() { # <target> <step> <out> <status> [why]
     if [ "$RC" -ne 0 ]; then
         fail "$1" "$2" "no response: $(curl_error "$WORK/$3.err" "$RC")"
         return 1
     fi
-    if [ "$CODE" != "200" ]; then
-        fail "$1" "$2" "HTTP $CODE (expected 200): $(excerpt "$WORK/$3.body")"
+    if [ "$CODE" != "$4" ]; then
+        fail "$1" "$2" "HTTP $CODE (expected $4${5:+: $5}): $(excerpt "$WORK/$3.body")"
         return 1
     fi
+    return 0
+}
+
+# Checks a JSON-RPC answer: HTTP 200 and a result. Returns 1 after fail() otherwise.
+expect_result() { # <target> <step> <out>
+    json="$WORK/$3.json"
+    expect_status "$1" "$2" "$3" 200 || return 1
     if grep -q '"error"[[:space:]]*:' "$json" && ! grep -q '"result"[[:space:]]*:' "$json"; then
         message="$(sed -n 's/.*"message"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$json" | head -n 1)"
         fail "$1" "$2" "JSON-RPC error: ${message:-$(excerpt "$json")}"
@@ -238,27 +244,13 @@ check_edge_route() { # <name> <route-url> <metadata-url>
 
     # 2. A token no issuer signed: refused the same way.
     edge_post "$url" forged -H "Authorization: Bearer $FAKE_TOKEN"
-    if [ "$RC" -ne 0 ]; then
-        fail "$name" "POST $url with a made-up token" "no response: $(curl_error "$WORK/forged.err" "$RC")"
-        return
-    fi
-    if [ "$CODE" != "401" ]; then
-        fail "$name" "POST $url with a made-up token" "HTTP $CODE (expected 401: the edge must validate tokens): $(excerpt "$WORK/forged.body")"
-        return
-    fi
+    expect_status "$name" "POST $url with a made-up token" forged 401 "the edge must validate tokens" || return
     ok "$name" "401 with a made-up token"
 
     # 3. The metadata the challenge names: served without a token, for this route.
     CODE="$(curl -sS --max-time "$TIMEOUT" --connect-to "$EDGE_CONNECT_TO" -o "$WORK/prm.body" -w '%{http_code}' "$metadata" 2>"$WORK/prm.err")"
     RC=$?
-    if [ "$RC" -ne 0 ]; then
-        fail "$name" "GET $metadata" "no response: $(curl_error "$WORK/prm.err" "$RC")"
-        return
-    fi
-    if [ "$CODE" != "200" ]; then
-        fail "$name" "GET $metadata" "HTTP $CODE (expected 200): $(excerpt "$WORK/prm.body")"
-        return
-    fi
+    expect_status "$name" "GET $metadata" prm 200 || return
     # JSON may escape '/' as '\/'; undo that before comparing.
     sed 's#\\/#/#g' "$WORK/prm.body" | tr -d '\r\n' >"$WORK/prm.json"
     if ! grep -qF "\"resource\":\"$url\"" "$WORK/prm.json" && ! grep -qF "\"resource\": \"$url\"" "$WORK/prm.json"; then
@@ -272,23 +264,30 @@ check_edge_route() { # <name> <route-url> <metadata-url>
     ok "$name" "metadata names $url and an authorization server"
 }
 
+# Runs "<check> <a> <b> <c>" for each line "<a> <b> <c>" of <lines>; a line with other than three fields
+# fails as "<prefix><a> at <variable>". Sets COUNT to the number of non-empty lines.
+for_each_line() { # <lines> <variable> <shape> <check> <prefix>
+    COUNT=0
+    while read -r first second third rest; do
+        [ -z "$first" ] && continue
+        COUNT=$((COUNT + 1))
+        if [ -z "$third" ] || [ -n "$rest" ]; then
+            fail "$5$first" "$2" "expected \"$3\""
+            continue
+        fi
+        "$4" "$first" "$second" "$third"
+    done <<EOF
+$1
+EOF
+}
+
 if [ -z "${SMOKE_TARGETS:-}" ]; then
     echo "smoke test FAILED: SMOKE_TARGETS is empty (one \"<name> <health-url> <mcp-url>\" per line)" >&2
     exit 1
 fi
 
-targets=0
-while read -r name health mcp rest; do
-    [ -z "$name" ] && continue
-    targets=$((targets + 1))
-    if [ -z "$mcp" ] || [ -n "$rest" ]; then
-        fail "$name" "SMOKE_TARGETS" "expected \"<name> <health-url> <mcp-url>\""
-        continue
-    fi
-    check_target "$name" "$health" "$mcp"
-done <<EOF
-$SMOKE_TARGETS
-EOF
+for_each_line "$SMOKE_TARGETS" SMOKE_TARGETS "<name> <health-url> <mcp-url>" check_target ""
+targets=$COUNT
 
 routes=0
 if [ -n "${SMOKE_EDGE_ROUTES:-}" ]; then
@@ -296,17 +295,8 @@ if [ -n "${SMOKE_EDGE_ROUTES:-}" ]; then
     if [ -z "$EDGE_CONNECT_TO" ]; then
         fail "edge" "SMOKE_EDGE_CONNECT_TO" "empty (expected \"<public-host>:<port>:<in-cluster-host>:<port>\")"
     else
-        while read -r name url metadata rest; do
-            [ -z "$name" ] && continue
-            routes=$((routes + 1))
-            if [ -z "$metadata" ] || [ -n "$rest" ]; then
-                fail "edge /mcp/$name" "SMOKE_EDGE_ROUTES" "expected \"<name> <route-url> <metadata-url>\""
-                continue
-            fi
-            check_edge_route "$name" "$url" "$metadata"
-        done <<EOF
-$SMOKE_EDGE_ROUTES
-EOF
+        for_each_line "$SMOKE_EDGE_ROUTES" SMOKE_EDGE_ROUTES "<name> <route-url> <metadata-url>" check_edge_route "edge /mcp/"
+        routes=$COUNT
     fi
 fi
 
